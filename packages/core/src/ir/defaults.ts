@@ -1,0 +1,65 @@
+import { contentHash } from '../util/stable-json.js';
+import type { GatewayIR, IRFilters, IRSettings } from './types.js';
+
+/** The connection-manager settings used when no Module overrides them (safe edge defaults). */
+export function defaultSettings(): IRSettings {
+  return {
+    xffNumTrustedHops: 0,
+    useRemoteAddress: true,
+    normalizePath: true,
+    mergeSlashes: true,
+    escapedSlashesAction: 'reject',
+    headersWithUnderscoresAction: 'allow',
+    maxRequestHeadersKb: 60,
+    maxRequestBodyBytes: 0,
+    requestHeadersTimeoutMs: 10_000,
+    streamIdleTimeoutMs: 300_000,
+    connectionIdleTimeoutMs: 3_600_000,
+    drainTimeoutMs: 5_000,
+    stripHostPort: true,
+    http2MaxConcurrentStreams: 100,
+    regexMaxProgramSize: 200,
+    suppressGatewayHeaders: false,
+    ipAllow: [],
+    ipDeny: [],
+  };
+}
+
+export function emptyFilters(): IRFilters {
+  return { jwt: [], authorization: [] };
+}
+
+/**
+ * Seals an IR: computes `version` from the content. Call after every change to an IR, so equal
+ * content always carries an equal version.
+ */
+export function sealIR(ir: Omit<GatewayIR, 'version' | 'schema'>): GatewayIR {
+  const body = {
+    settings: ir.settings,
+    listeners: ir.listeners,
+    clusters: ir.clusters,
+    secrets: ir.secrets,
+    filters: ir.filters,
+    tcpRoutes: ir.tcpRoutes,
+  };
+  return { schema: 'gateway.ir/v1', version: contentHash(body), ...body };
+}
+
+/**
+ * An IR with nothing in it but defaults, for tests and for building IR by hand.
+ *
+ * @example
+ * ```ts
+ * const ir = createIR({ clusters: [myCluster], listeners: [myListener] });
+ * ```
+ */
+export function createIR(parts: Partial<Omit<GatewayIR, 'version' | 'schema'>> = {}): GatewayIR {
+  return sealIR({
+    settings: parts.settings ?? defaultSettings(),
+    listeners: parts.listeners ?? [],
+    clusters: parts.clusters ?? [],
+    secrets: parts.secrets ?? [],
+    filters: parts.filters ?? emptyFilters(),
+    tcpRoutes: parts.tcpRoutes ?? [],
+  });
+}
