@@ -4,3 +4,24 @@ export { formatDiagnostic } from './diagnostics.js';
 export type { ApplyResult, ConfigSink } from './sink.js';
 export { createIR, defaultSettings, emptyFilters, sealIR } from './ir/defaults.js';
 export { contentHash, stableStringify } from './util/stable-json.js';
+
+export type * from './model/common.js';
+export type * from './model/mapping.js';
+export type * from './model/host.js';
+export type * from './model/listener.js';
+export type * from './model/module.js';
+export type * from './model/auth-service.js';
+export type * from './model/tls-context.js';
+export type * from './model/sdk-auth.js';
+export type { Resource, ResourceKind } from './model/resource.js';
+export { AMBASSADOR_API_VERSION, RESOURCE_KINDS, SDK_API_VERSION } from './model/resource.js';
+
+export { loadObjects, loadYaml } from './load/index.js';
+export type { LoadOptions, LoadResult } from './load/index.js';
+export { validateResources } from './validate/index.js';
+export { compile, compileYaml } from './compile/index.js';
+export type { CompileOptions, CompileResult } from './compile/index.js';
+export { resolveOverrides } from './resolve-overrides.js';
+export { hostGlobsOverlap, hostMatches } from './util/globs.js';
+export { parseService } from './util/service.js';
+export type { ParsedService } from './util/service.js';

@@ -1,1 +1,61 @@
-export {};
+/**
+ * @gateway/proxy: the in-process data plane. It runs a {@link GatewayIR} with the same semantics
+ * as the Envoy emitter: HTTP/1.1, HTTP/2 (TLS + h2c), WebSocket and gRPC, hot reload, an admin
+ * listener with Prometheus metrics, and safe-by-default request handling.
+ *
+ * @example
+ * ```ts
+ * import { createGateway } from '@gateway/proxy';
+ * const gateway = createGateway({ ir, listen: { host: '127.0.0.1', port: 8080 } });
+ * await gateway.start();
+ * ```
+ *
+ * @module
+ */
+export type { AdminHandler } from './admin/admin-server.js';
+export { GatewayMetrics } from './admin/metrics.js';
+export { GrpcStatus, isGrpcContentType, parseGrpcTimeout } from './features/grpc-status.js';
+export { buildFilterPipeline, type FilterPipeline } from './filters/pipeline.js';
+export { HTTP_FILTER_FACTORIES } from './filters/registry.js';
+export type {
+  FilterContext,
+  FilterDeps,
+  FilterOutcome,
+  FilterRequest,
+  HttpFilter,
+  HttpFilterFactory,
+} from './filters/types.js';
+export {
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  toResolveMap,
+} from './gateway.js';
+export { type AccessLogEntry, type AccessLogOptions, createJsonLogger } from './logging.js';
+export { HostMatcher, normalizeAuthority } from './routing/host-match.js';
+export {
+  type CompiledRoute,
+  type CompiledVirtualHost,
+  compileRouteTables,
+  type ListenerRouteTable,
+  matchIndexed,
+  matchLinear,
+  pickWeightedCluster,
+  type RouteDecision,
+  type RouteInput,
+} from './routing/route-table.js';
+export { type NormalizeResult, normalizeTarget } from './security/normalize.js';
+export type { BindAddress } from './server/listener.js';
+export type {
+  ClusterManager,
+  ClusterManagerOptions,
+  ClusterStats,
+  PickedEndpoint,
+  RequestPolicy,
+  ResolveMap,
+  UpstreamFailure,
+  UpstreamRequest,
+  UpstreamResponse,
+} from './upstream/types.js';
+export { createClusterManager } from './upstream/cluster-manager.js';
+export { type RunWorkersOptions, runWorkers, type WorkersHandle } from './workers.js';

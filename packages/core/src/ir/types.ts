@@ -545,8 +545,11 @@ export interface IRLocalRateLimit {
   fillIntervalMs: number;
   /** Per-descriptor buckets keyed by these entries; empty = one bucket. */
   descriptors: IRRateLimitEntry[];
-  /** Share the bucket across replicas via Redis (proxy only). */
-  shared?: { backend: 'redis'; url: string; prefix: string };
+  /**
+   * Share the bucket across replicas via Redis (proxy only). `failureModeDeny`: limit requests
+   * while Redis is unreachable (absent/false = allow them, logged and counted).
+   */
+  shared?: { backend: 'redis'; url: string; prefix: string; failureModeDeny?: boolean };
   /** Send x-ratelimit-* headers. */
   responseHeaders: boolean;
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { GatewayIR, IRRetryPolicy } from '@gateway/core';
+import type { Diagnostic, GatewayIR, IRRetryPolicy } from '@gateway/core';
 
 /**
  * The contract between the proxy's downstream side (servers, routing, filters) and its upstream
@@ -23,6 +23,11 @@ export interface UpstreamRequest {
   bodyBuffer?: Buffer;
   /** Key for ring-hash / maglev picking (header value, cookie, or client IP per the route's hash policy). */
   hashKey?: string;
+  /**
+   * Route `autoHostRewrite`: send the picked endpoint's host name (the DNS name for DNS clusters,
+   * else the address) as `host`/`:authority`, replacing the caller's. Optional; default false.
+   */
+  autoHostRewrite?: boolean;
 }
 
 export interface RequestPolicy {
@@ -36,6 +41,8 @@ export interface RequestPolicy {
   /** Upstream is gRPC: HTTP/2 with trailers. */
   grpc: boolean;
   signal?: AbortSignal;
+  /** Route priority: selects the cluster's circuit-breaker thresholds. Optional; default 'default'. */
+  priority?: 'default' | 'high';
 }
 
 export interface UpstreamResponse {
@@ -98,11 +105,31 @@ export interface ClusterManager {
   pick(cluster: string, hashKey?: string): PickedEndpoint | UpstreamFailure;
   /** Health, ejection and breaker state for the admin listener and diagnostics. */
   stats(): ClusterStats[];
-  /** Event hooks for metrics: retries, breaker opens, ejections, upstream errors. */
-  on(event: 'retry' | 'circuit-open' | 'ejected' | 'upstream-error', fn: (cluster: string, detail: string) => void): void;
+  /**
+   * Event hooks for metrics: retries, breaker opens, ejections, upstream errors; also
+   * `unejected` (back in rotation), `health-changed` (active check flipped) and `config-error`
+   * (a cluster in the last `update` can't be used, e.g. a missing TLS secret).
+   */
+  on(
+    event:
+      | 'retry'
+      | 'circuit-open'
+      | 'ejected'
+      | 'upstream-error'
+      | 'unejected'
+      | 'health-changed'
+      | 'config-error',
+    fn: (cluster: string, detail: string) => void,
+  ): void;
+  /** Problems found in the clusters of the last `update` (missing secrets, unreadable PEM files). */
+  diagnostics?(): Diagnostic[];
   close(): Promise<void>;
 }
 
 export interface ClusterManagerOptions {
   resolve?: ResolveMap;
+  /** DNS re-resolution period for `dns` clusters without `respectDnsTtl` (default 5000 ms, Envoy's). */
+  dnsRefreshMs?: number;
+  /** How long removed clusters may drain in-flight requests before their pools are destroyed (default: IR `settings.drainTimeoutMs`, else 5000 ms). */
+  drainTimeoutMs?: number;
 }

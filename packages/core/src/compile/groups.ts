@@ -1,0 +1,511 @@
+import type {
+  IRHashPolicy,
+  IRHeaderOps,
+  IRHeaderValue,
+  IRLocalRateLimit,
+  IRMirror,
+  IRPathRewrite,
+  IRRateLimitAction,
+  IRRateLimitEntry,
+  IRRetryPolicy,
+  IRRoute,
+  IRRouteAction,
+  IRRouteActionForward,
+  IRWeightedCluster,
+} from '../ir/types.js';
+import type { AddHeaderValue, LabelSpecifier, LabelsSpec, RetryPolicySpec } from '../model/common.js';
+import type { MappingSpec } from '../model/mapping.js';
+import { parseDurationMs } from '../util/duration.js';
+import { parseService } from '../util/service.js';
+import { stableStringify } from '../util/stable-json.js';
+import { buildCluster } from './clusters.js';
+import type { CompileContext } from './context.js';
+import { toCorsPolicy } from './cors.js';
+import { headerMatchers, type MappingInfo, queryMatchers, roundHalfEven } from './mapping-info.js';
+
+/** A compiled mapping group: its routes (without :authority, added per virtual host). */
+export interface CompiledGroup {
+  groupId: string;
+  /** The member that names the group and decides Host attachment. */
+  primary: MappingInfo;
+  members: MappingInfo[];
+  routeWeight: Array<number | string>;
+  routes: IRRoute[];
+}
+
+/** Core keys must agree inside a group (Emissary `CoreMappingKeys`), compared after defaulting. */
+function coreKeys(info: MappingInfo, ctx: CompileContext): Record<string, unknown> {
+  const s = info.spec;
+  const mod = ctx.module;
+  return {
+    bypass_auth: s.bypassAuth === true,
+    circuit_breakers: s.circuitBreakers ?? moduleBreakers(ctx) ?? [],
+    connect_timeout_ms: s.connectTimeoutMs ?? 3000,
+    cluster_idle_timeout_ms: s.clusterIdleTimeoutMs ?? mod.clusterIdleTimeoutMs ?? 0,
+    cluster_max_connection_lifetime_ms: s.clusterMaxConnectionLifetimeMs ?? mod.clusterMaxConnectionLifetimeMs ?? 0,
+    headers: info.headers.map((h) => `${h.name}=${h.value ?? '*'}${h.regex ? '~' : ''}`).sort(),
+    keepalive: s.keepalive ?? mod.keepalive ?? null,
+    labels: s.labels ?? null,
+    load_balancer: s.loadBalancer ?? mod.loadBalancer ?? null,
+    method: s.method ?? null,
+    prefix: s.prefix,
+    prefix_regex: s.prefixRegex === true,
+    prefix_exact: s.prefixExact === true,
+  };
+}
+
+export function moduleBreakers(ctx: CompileContext): MappingSpec['circuitBreakers'] | undefined {
+  const cb = ctx.module.circuitBreakers;
+  if (cb === undefined) return undefined;
+  return Array.isArray(cb) ? cb : [cb];
+}
+
+/**
+ * Checks core keys symmetrically: for every key, members are partitioned by value; any key with
+ * more than one partition rejects the whole group, naming every member and value, so the result
+ * never depends on which Mapping arrived first.
+ */
+function checkCoreKeys(members: MappingInfo[], ctx: CompileContext): boolean {
+  if (members.length < 2) return true;
+  const keys = members.map((m) => coreKeys(m, ctx));
+  const conflicts: string[] = [];
+  for (const k of Object.keys(keys[0]!)) {
+    const byValue = new Map<string, string[]>();
+    keys.forEach((kv, i) => {
+      const v = stableStringify(kv[k]);
+      const list = byValue.get(v) ?? [];
+      list.push(members[i]!.key);
+      byValue.set(v, list);
+    });
+    if (byValue.size > 1)
+      conflicts.push(
+        `${k} (${[...byValue.entries()].map(([v, ms]) => `${ms.join(', ')}: ${v === undefined ? 'unset' : v}`).join('; ')})`,
+      );
+  }
+  if (conflicts.length === 0) return true;
+  const names = members.map((m) => m.key).join(', ');
+  for (const m of members)
+    ctx.report(
+      m.m,
+      'spec',
+      `Mappings ${names} share a match (same group) but disagree on ${conflicts.join(' and ')}; the group is rejected until they agree`,
+      'error',
+      'group-mismatch',
+    );
+  return false;
+}
+
+/**
+ * Canary shares following Emissary's normalisation (weighted members first, weightless members
+ * split the rest with Python rounding, the last weightless member absorbs rounding) but with our
+ * fixes: over 100 or under 100 without a weightless member rejects the group.
+ * Returns cumulative numerators (0–100) in member order, or undefined on error.
+ */
+export function canaryCumulative(members: MappingInfo[], ctx: CompileContext): number[] | undefined {
+  if (members.length === 1) return [100];
+  const weighted = members.filter((m) => m.spec.weight !== undefined);
+  const weightless = members.filter((m) => m.spec.weight === undefined);
+  const sum = weighted.reduce((n, m) => n + (m.spec.weight ?? 0), 0);
+  const list = members.map((m) => `${m.key}=${m.spec.weight ?? 'none'}`).join(', ');
+  if (sum > 100) {
+    ctx.report(
+      weighted[0]!.m,
+      'spec.weight',
+      `canary weights of the Mappings sharing this match sum to ${sum}, over 100 (${list}); no route is emitted for them`,
+      'error',
+      'weight-over-100',
+    );
+    return undefined;
+  }
+  if (weightless.length === 0 && sum < 100) {
+    ctx.report(
+      weighted[0]!.m,
+      'spec.weight',
+      `canary weights of the Mappings sharing this match sum to ${sum}, under 100, and no Mapping without a weight takes the remaining ${100 - sum}% (${list}); add one or make the weights sum to 100`,
+      'error',
+      'weight-under-100',
+    );
+    return undefined;
+  }
+  const cumulative = new Map<MappingInfo, number>();
+  let running = 0;
+  for (const m of weighted) {
+    running += m.spec.weight ?? 0;
+    cumulative.set(m, running);
+  }
+  const each = weightless.length > 0 ? roundHalfEven((100 - sum) / weightless.length) : 0;
+  weightless.forEach((m, i) => {
+    running = i === weightless.length - 1 ? 100 : Math.min(100, running + each);
+    cumulative.set(m, running);
+  });
+  return [...weighted, ...weightless].map((m) => cumulative.get(m)!);
+}
+
+function headerValues(map: Record<string, AddHeaderValue> | undefined): IRHeaderValue[] {
+  if (!map) return [];
+  return Object.keys(map)
+    .sort()
+    .map((name) => {
+      const v = map[name]!;
+      return typeof v === 'string'
+        ? { name: name.toLowerCase(), value: v, append: true }
+        : { name: name.toLowerCase(), value: v.value, append: v.append !== false };
+    });
+}
+
+function removeList(v: string[] | string | undefined): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).map((h) => h.toLowerCase()).sort();
+}
+
+function retryPolicy(p: RetryPolicySpec | undefined): IRRetryPolicy | undefined {
+  if (!p) return undefined;
+  return {
+    retryOn: (p.retryOn ?? '5xx')
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== ''),
+    numRetries: p.numRetries ?? 1,
+    perTryTimeoutMs: p.perTryTimeout !== undefined ? (parseDurationMs(p.perTryTimeout) ?? 0) : 0,
+    retriableStatusCodes: [],
+    backoffBaseMs: 25,
+    backoffMaxMs: 250,
+    retryNonIdempotent: false,
+  };
+}
+
+function hashPolicy(spec: MappingSpec, ctx: CompileContext): IRHashPolicy | undefined {
+  const lb = spec.loadBalancer ?? ctx.module.loadBalancer;
+  if (!lb || (lb.policy !== 'ring_hash' && lb.policy !== 'maglev')) return undefined;
+  if (lb.header) return { kind: 'header', name: lb.header.toLowerCase() };
+  if (lb.cookie) {
+    const ttl = lb.cookie.ttl !== undefined ? parseDurationMs(lb.cookie.ttl) : undefined;
+    return {
+      kind: 'cookie',
+      name: lb.cookie.name,
+      ...(lb.cookie.path ? { path: lb.cookie.path } : {}),
+      ...(ttl !== undefined ? { ttlMs: ttl } : {}),
+    };
+  }
+  if (lb.sourceIp) return { kind: 'source-ip' };
+  return undefined;
+}
+
+function specifierEntry(s: LabelSpecifier): IRRateLimitEntry | undefined {
+  if ('sourceCluster' in s) return { kind: 'source-cluster' };
+  if ('destinationCluster' in s) return { kind: 'destination-cluster' };
+  if ('remoteAddress' in s) return { kind: 'remote-address' };
+  if ('genericKey' in s) return { kind: 'generic', key: s.genericKey.key ?? 'generic_key', value: s.genericKey.value };
+  if ('requestHeaders' in s)
+    return {
+      kind: 'request-header',
+      header: s.requestHeaders.headerName.toLowerCase(),
+      key: s.requestHeaders.key ?? s.requestHeaders.headerName,
+      omitIfNotPresent: s.requestHeaders.omitIfNotPresent === true,
+    };
+  return undefined;
+}
+
+/** Mapping `labels` → rate-limit descriptor recipes, Module `default_labels` prepended per domain. */
+export function rateLimitActions(labels: LabelsSpec | undefined, ctx: CompileContext, defaults: LabelsSpec): IRRateLimitAction[] {
+  if (!labels) return [];
+  const out: IRRateLimitAction[] = [];
+  for (const domain of Object.keys(labels).sort()) {
+    const prefix: IRRateLimitEntry[] = [];
+    for (const g of defaults[domain] ?? [])
+      for (const specs of Object.values(g)) for (const s of specs) {
+        const e = specifierEntry(s);
+        if (e) prefix.push(e);
+      }
+    for (const group of labels[domain] ?? []) {
+      for (const specs of Object.values(group)) {
+        const entries = specs.map(specifierEntry).filter((e): e is IRRateLimitEntry => e !== undefined);
+        out.push({ domain, entries: [...prefix, ...entries] });
+      }
+    }
+  }
+  void ctx;
+  return out;
+}
+
+function localRateLimit(spec: MappingSpec): IRLocalRateLimit | undefined {
+  const rl = spec.gatewaySdk?.rateLimit;
+  if (!rl) return undefined;
+  const unitMs = rl.unit === 'hour' ? 3_600_000 : rl.unit === 'minute' ? 60_000 : 1000;
+  return {
+    maxTokens: rl.burst ?? rl.requestsPerUnit,
+    tokensPerFill: rl.requestsPerUnit,
+    fillIntervalMs: unitMs,
+    descriptors: [],
+    responseHeaders: rl.responseHeaders !== false,
+  };
+}
+
+/** The rewrite a member applies (default "/" only for prefix matches: the Emissary-bug fix). */
+function rewriteOf(info: MappingInfo): IRPathRewrite | undefined {
+  const s = info.spec;
+  if (s.regexRewrite) return { kind: 'regex', pattern: s.regexRewrite.pattern, substitution: s.regexRewrite.substitution };
+  const isPrefix = info.path.kind === 'prefix' || info.path.kind === 'segment-prefix';
+  const rewrite = s.rewrite ?? (isPrefix ? '/' : undefined);
+  if (rewrite === undefined || rewrite === '') return undefined;
+  if (isPrefix) return rewrite === info.path.value ? undefined : { kind: 'prefix', value: rewrite };
+  // For exact and regex matches the whole path is the "prefix": rewriting replaces it.
+  return { kind: 'full', value: rewrite };
+}
+
+interface MemberRoute {
+  info: MappingInfo;
+  cluster: string;
+  hostRewrite?: string;
+  addRequest: IRHeaderValue[];
+  /** Route-level attributes; members may share one weighted route only if these are equal. */
+  attrs: Omit<IRRouteActionForward, 'clusters' | 'hostRewrite' | 'mirrors' | 'kind'> & {
+    caseSensitive: boolean;
+    removeRequest: string[];
+    responseHeaders: IRHeaderOps;
+    cors?: IRRoute['cors'];
+    contextExtensions: Record<string, string>;
+    bypass: boolean;
+    localRateLimit?: IRLocalRateLimit;
+  };
+}
+
+function memberCluster(info: MappingInfo, ctx: CompileContext, marker?: string): string | undefined {
+  const s = info.spec;
+  const mod = ctx.module;
+  return buildCluster(ctx, {
+    owner: info.m,
+    path: 'spec.service',
+    service: s.service,
+    namespace: info.m.metadata.namespace,
+    marker: s.clusterTag || marker,
+    tls: typeof s.tls === 'string' ? s.tls : s.tls === true ? true : undefined,
+    hostRewrite: s.hostRewrite,
+    resolver: s.resolver ?? (typeof mod.resolver === 'string' ? mod.resolver : 'kubernetes-service'),
+    connectTimeoutMs: s.connectTimeoutMs,
+    idleTimeoutMs: s.clusterIdleTimeoutMs ?? mod.clusterIdleTimeoutMs,
+    maxConnectionLifetimeMs: s.clusterMaxConnectionLifetimeMs ?? mod.clusterMaxConnectionLifetimeMs,
+    circuitBreakers: s.circuitBreakers ?? moduleBreakers(ctx),
+    loadBalancer: s.loadBalancer ?? mod.loadBalancer,
+    keepalive: s.keepalive ?? mod.keepalive,
+    grpc: s.grpc,
+    dnsType: s.dnsType,
+    respectDnsTtl: s.respectDnsTtl,
+    enableIpv4: s.enableIpv4,
+    enableIpv6: s.enableIpv6,
+    statsName: s.statsName,
+    healthChecks: s.healthChecks,
+  });
+}
+
+function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | undefined {
+  const s = info.spec;
+  const mod = ctx.module;
+  const cluster = memberCluster(info, ctx);
+  if (!cluster) return undefined;
+  const addRequest = headerValues(s.addRequestHeaders);
+  if (s.addLinkerdHeaders ?? mod.addLinkerdHeaders) {
+    const p = parseService(s.service);
+    if (p.ok) {
+      const port = p.value.port ?? (p.value.scheme === 'https' ? 443 : 80);
+      addRequest.push({ name: 'l5d-dst-override', value: `${p.value.host}:${port}`, append: false });
+    }
+  }
+  const upgrades = [...(s.allowUpgrade ?? []), ...(s.useWebsocket ? ['websocket'] : [])].map((u) => u.toLowerCase());
+  const cors = s.cors ?? mod.cors;
+  const rewrite = rewriteOf(info);
+  const retry = retryPolicy(s.retryPolicy ?? mod.retryPolicy);
+  const hash = hashPolicy(s, ctx);
+  const lrl = localRateLimit(s);
+  const ext = s.authContextExtensions ?? {};
+  return {
+    info,
+    cluster,
+    ...(s.hostRewrite ? { hostRewrite: s.hostRewrite } : {}),
+    addRequest,
+    attrs: {
+      ...(rewrite ? { rewrite } : {}),
+      autoHostRewrite: s.autoHostRewrite === true,
+      timeoutMs: s.timeoutMs ?? mod.clusterRequestTimeoutMs ?? 3000,
+      idleTimeoutMs: s.idleTimeoutMs ?? 0,
+      ...(retry ? { retry } : {}),
+      upgrades: [...new Set(upgrades)].sort(),
+      ...(hash ? { hashPolicy: hash } : {}),
+      grpc: s.grpc === true,
+      priority: s.priority?.toLowerCase() === 'high' ? 'high' : 'default',
+      caseSensitive: info.caseSensitive,
+      removeRequest: removeList(s.removeRequestHeaders),
+      responseHeaders: { add: headerValues(s.addResponseHeaders), remove: removeList(s.removeResponseHeaders) },
+      ...(cors ? { cors: toCorsPolicy(cors) } : {}),
+      contextExtensions: Object.fromEntries(Object.keys(ext).sort().map((k) => [k, ext[k]!])),
+      bypass: s.bypassAuth === true,
+      ...(lrl ? { localRateLimit: lrl } : {}),
+    },
+  };
+}
+
+function statsName(key: string): string {
+  return key.replace(/[^0-9A-Za-z_]/g, '_');
+}
+
+/** Compiles one group (members sorted by namespace/name) into routes without :authority. */
+export function compileGroup(
+  members: MappingInfo[],
+  ctx: CompileContext,
+  labelDefaults: LabelsSpec,
+): CompiledGroup | undefined {
+  if (!checkCoreKeys(members, ctx)) return undefined;
+  const shadows = members.filter((m) => m.spec.shadow === true);
+  const redirects = members.filter((m) => m.spec.shadow !== true && m.spec.hostRedirect === true);
+  const normal = members.filter((m) => m.spec.shadow !== true && m.spec.hostRedirect !== true);
+  for (const extra of shadows.slice(1))
+    ctx.report(extra.m, 'spec.shadow', `only one shadow Mapping per match is allowed; ${shadows[0]!.key} is used`, 'error', 'extra-shadow');
+  for (const extra of redirects.slice(1))
+    ctx.report(extra.m, 'spec.host_redirect', `only one host_redirect Mapping per match is allowed; ${redirects[0]!.key} is used`, 'error', 'extra-redirect');
+
+  const primary = redirects[0] ?? normal[0];
+  if (!primary) {
+    ctx.report(
+      shadows[0]!.m,
+      'spec.shadow',
+      'a shadow Mapping mirrors the traffic of a Mapping with the same match, but there is none; nothing to mirror',
+      'warning',
+      'shadow-without-primary',
+    );
+    return undefined;
+  }
+  const groupId = primary.groupId;
+  const sources = members.map((m) => ({ kind: 'Mapping', namespace: m.m.metadata.namespace, name: m.m.metadata.name }));
+  const headers = headerMatchers(primary);
+  const queryParams = queryMatchers(primary);
+  const rateLimits = rateLimitActions(primary.spec.labels, ctx, labelDefaults);
+  const base = {
+    group: groupId,
+    sources,
+    rateLimits,
+    authorizationPolicies: [] as string[],
+  };
+
+  if (redirects[0]) {
+    const r = redirects[0];
+    const s = r.spec;
+    if (normal.length > 0)
+      for (const n of normal)
+        ctx.report(n.m, 'spec', `ignored: ${r.key} redirects every request with this match (host_redirect)`, 'warning', 'redirect-shadows');
+    const p = parseService(s.service);
+    const action: IRRouteAction = {
+      kind: 'redirect',
+      ...(p.ok ? { host: p.value.ipv6 ? `[${p.value.host}]` : p.value.host } : {}),
+      ...(p.ok && p.value.scheme ? { scheme: p.value.scheme } : {}),
+      ...(p.ok && p.value.port !== undefined ? { port: p.value.port } : {}),
+      ...(s.pathRedirect !== undefined
+        ? { path: { kind: 'full', value: s.pathRedirect } as IRPathRewrite }
+        : s.prefixRedirect !== undefined
+          ? { path: { kind: 'prefix', value: s.prefixRedirect } as IRPathRewrite }
+          : s.regexRedirect !== undefined
+            ? { path: { kind: 'regex', pattern: s.regexRedirect.pattern, substitution: s.regexRedirect.substitution } as IRPathRewrite }
+            : {}),
+      statusCode: (s.redirectResponseCode ?? 301) as 301 | 302 | 303 | 307 | 308,
+    };
+    const route: IRRoute = {
+      name: r.key,
+      ...base,
+      match: { path: r.path, caseSensitive: r.caseSensitive, headers, queryParams },
+      action,
+      requestHeaders: { add: [], remove: [] },
+      responseHeaders: { add: headerValues(s.addResponseHeaders), remove: removeList(s.removeResponseHeaders) },
+      // Redirects never reach an upstream, so external auth is skipped as in Emissary.
+      auth: { bypassExtAuthz: true, contextExtensions: {}, jwtProviders: [], jwtOptional: false },
+      statsName: statsName(r.key),
+    };
+    return { groupId, primary: r, members, routeWeight: r.routeWeight, routes: [route] };
+  }
+
+  const cumulative = canaryCumulative(normal, ctx);
+  if (!cumulative) return undefined;
+  // canaryCumulative orders weighted members first; keep that order for the routes.
+  const ordered = normal.length === 1 ? normal : [...normal.filter((m) => m.spec.weight !== undefined), ...normal.filter((m) => m.spec.weight === undefined)];
+  const routes: MemberRoute[] = [];
+  const shares: number[] = [];
+  const cum: number[] = [];
+  let prev = 0;
+  for (let i = 0; i < ordered.length; i++) {
+    const mr = memberRoute(ordered[i]!, ctx);
+    const c = cumulative[i]!;
+    if (!mr) return undefined;
+    routes.push(mr);
+    shares.push(c - prev);
+    cum.push(c);
+    prev = c;
+  }
+  let mirrors: IRMirror[] = [];
+  const shadow = shadows[0];
+  if (shadow) {
+    const cluster = memberCluster(shadow, ctx, 'shadow');
+    if (cluster) mirrors = [{ cluster, percent: shadow.spec.weight ?? 100 }];
+  }
+
+  const sig = (mr: MemberRoute) => stableStringify(mr.attrs);
+  const sameAttrs = routes.every((r) => sig(r) === sig(routes[0]!));
+  const out: IRRoute[] = [];
+  const build = (members: MemberRoute[], weights: number[], name: string, fraction?: number): IRRoute => {
+    const first = members[0]!;
+    const a = first.attrs;
+    const sameHostRewrite = members.every((m) => m.hostRewrite === first.hostRewrite);
+    const sameAdd = members.every((m) => stableStringify(m.addRequest) === stableStringify(first.addRequest));
+    const clusters: IRWeightedCluster[] = members.map((m, i) => ({
+      cluster: m.cluster,
+      weight: weights[i]!,
+      ...(!sameHostRewrite && m.hostRewrite ? { hostRewrite: m.hostRewrite } : {}),
+      ...(!sameAdd && m.addRequest.length > 0 ? { requestHeaders: { add: m.addRequest, remove: [] } } : {}),
+      source: { kind: 'Mapping', namespace: m.info.m.metadata.namespace, name: m.info.m.metadata.name },
+    }));
+    const action: IRRouteActionForward = {
+      kind: 'forward',
+      clusters,
+      ...(a.rewrite ? { rewrite: a.rewrite } : {}),
+      ...(sameHostRewrite && first.hostRewrite ? { hostRewrite: first.hostRewrite } : {}),
+      autoHostRewrite: a.autoHostRewrite,
+      timeoutMs: a.timeoutMs,
+      idleTimeoutMs: a.idleTimeoutMs,
+      ...(a.retry ? { retry: a.retry } : {}),
+      mirrors,
+      upgrades: a.upgrades,
+      ...(a.hashPolicy ? { hashPolicy: a.hashPolicy } : {}),
+      grpc: a.grpc,
+      priority: a.priority,
+    };
+    return {
+      name,
+      ...base,
+      match: {
+        path: first.info.path,
+        caseSensitive: a.caseSensitive,
+        headers,
+        queryParams,
+        ...(fraction !== undefined ? { fraction } : {}),
+      },
+      action,
+      requestHeaders: { add: sameAdd ? first.addRequest : [], remove: a.removeRequest },
+      responseHeaders: a.responseHeaders,
+      ...(a.cors ? { cors: a.cors } : {}),
+      auth: { bypassExtAuthz: a.bypass, contextExtensions: a.contextExtensions, jwtProviders: [], jwtOptional: false },
+      rateLimits,
+      ...(a.localRateLimit ? { localRateLimit: a.localRateLimit } : {}),
+      statsName: statsName(first.info.key),
+    };
+  };
+  const groupName = primary.key;
+  if (sameAttrs) {
+    out.push(build(routes, shares, groupName));
+  } else {
+    // Members differ in route attributes: one route each, selected by a shared random draw
+    // against cumulative fractions (Envoy runtime_fraction semantics).
+    routes.forEach((mr, i) => {
+      if (shares[i] === 0) return;
+      const last = i === routes.length - 1 || cum[i] === 100;
+      out.push(build([mr], [100], `${groupName}#${i}`, last ? undefined : cum[i]));
+    });
+  }
+  return { groupId, primary, members, routeWeight: primary.routeWeight, routes: out };
+}

@@ -1,0 +1,273 @@
+/**
+ * A small runtime schema for resource specs. One description drives three jobs: translating
+ * snake_case input keys to camelCase (guided, so user-chosen map keys such as header names are
+ * never touched), reporting unknown fields, and type-checking with "expected …, got …" messages.
+ */
+
+export type Schema =
+  | { t: 'string'; nonEmpty?: boolean }
+  | { t: 'bool' }
+  | { t: 'int'; min?: number; max?: number }
+  | { t: 'number'; min?: number }
+  | { t: 'enum'; values: readonly string[]; caseInsensitive?: boolean }
+  | { t: 'array'; of: Schema }
+  | { t: 'record'; of: Schema }
+  | { t: 'object'; fields: Record<string, Field>; open?: boolean }
+  | { t: 'union'; of: Schema[] }
+  | { t: 'any' };
+
+export interface Field {
+  s: Schema;
+  required?: boolean;
+  /** Accepted and compiled but discouraged: the loader emits a notice with this text. */
+  deprecated?: string;
+}
+
+export const str = (nonEmpty = false): Schema => ({ t: 'string', nonEmpty });
+export const bool = (): Schema => ({ t: 'bool' });
+export const int = (min?: number, max?: number): Schema => ({ t: 'int', min, max });
+export const num = (min?: number): Schema => ({ t: 'number', min });
+export const oneOf = (...values: string[]): Schema => ({ t: 'enum', values });
+export const list = (of: Schema): Schema => ({ t: 'array', of });
+export const rec = (of: Schema): Schema => ({ t: 'record', of });
+export const obj = (fields: Record<string, Field | Schema>, open = false): Schema => ({
+  t: 'object',
+  open,
+  fields: Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, 's' in v ? v : { s: v as Schema }]),
+  ) as Record<string, Field>,
+});
+export const union = (...of: Schema[]): Schema => ({ t: 'union', of });
+export const any = (): Schema => ({ t: 'any' });
+export const req = (s: Schema): Field => ({ s, required: true });
+export const dep = (s: Schema, deprecated: string): Field => ({ s, deprecated });
+
+/** `snake_case` → `camelCase`; camelCase input is returned unchanged. */
+export function snakeToCamel(key: string): string {
+  return key.includes('_') ? key.replace(/_+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase()) : key;
+}
+
+/** `camelCase` → `snake_case`, used to name fields in messages the way Ambassador users write them. */
+export function camelToSnake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+const lookupCache = new WeakMap<object, Map<string, string>>();
+
+/** Finds the schema field an input key names: exact, snake_case, or differently-cased spelling. */
+export function lookupField(schema: Extract<Schema, { t: 'object' }>, key: string): string | undefined {
+  if (key in schema.fields) return key;
+  const camel = snakeToCamel(key);
+  if (camel in schema.fields) return camel;
+  let index = lookupCache.get(schema.fields);
+  if (!index) {
+    index = new Map(Object.keys(schema.fields).map((k) => [k.toLowerCase(), k]));
+    lookupCache.set(schema.fields, index);
+  }
+  return index.get(key.replace(/_/g, '').toLowerCase());
+}
+
+/** Human description of what a schema expects, for messages. */
+export function describeSchema(s: Schema): string {
+  switch (s.t) {
+    case 'string':
+      return s.nonEmpty ? 'a non-empty string' : 'a string';
+    case 'bool':
+      return 'a boolean';
+    case 'int':
+      if (s.min !== undefined && s.max !== undefined) return `an integer from ${s.min} to ${s.max}`;
+      if (s.min !== undefined) return `an integer >= ${s.min}`;
+      return 'an integer';
+    case 'number':
+      return s.min !== undefined ? `a number >= ${s.min}` : 'a number';
+    case 'enum':
+      return `one of ${s.values.join(', ')}`;
+    case 'array':
+      return `a list of ${plural(describeSchema(s.of))}`;
+    case 'record':
+      return `a map of names to ${plural(describeSchema(s.of))}`;
+    case 'object':
+      return 'an object';
+    case 'union':
+      return s.of.map(describeSchema).join(' or ');
+    case 'any':
+      return 'any value';
+  }
+}
+
+function plural(d: string): string {
+  return d
+    .replace(/^an? /, '')
+    .replace(/^(string|boolean|integer|number|object|list)/, '$1s')
+    .replace(/^map/, 'maps');
+}
+
+/** Short description of an input value, for "got …". */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
+  return String(v);
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A problem found by {@link normalizeKeys} or {@link checkValue}. */
+export interface SchemaIssue {
+  path: string;
+  message: string;
+  severity: 'error' | 'warning' | 'notice';
+  code: string;
+}
+
+function join(path: string, key: string): string {
+  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path ? `${path}.${key}` : key;
+  return `${path}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Returns a copy of `value` with object keys translated to the schema's camelCase names.
+ * Unknown keys are dropped with a warning naming their path; deprecated keys keep a notice.
+ */
+export function normalizeKeys(value: unknown, s: Schema, path: string, issues: SchemaIssue[]): unknown {
+  switch (s.t) {
+    case 'object': {
+      if (!isPlainObject(value)) return value;
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(value)) {
+        const name = lookupField(s, key);
+        if (name === undefined) {
+          if (s.open) out[key] = v;
+          else
+            issues.push({
+              path: join(path, key),
+              message: `unknown field "${key}"; ignored`,
+              severity: 'warning',
+              code: 'unknown-field',
+            });
+          continue;
+        }
+        const field = s.fields[name]!;
+        if (field.deprecated)
+          issues.push({
+            path: join(path, name),
+            message: field.deprecated,
+            severity: 'notice',
+            code: 'deprecated-field',
+          });
+        out[name] = normalizeKeys(v, field.s, join(path, name), issues);
+      }
+      return out;
+    }
+    case 'array':
+      return Array.isArray(value) ? value.map((v, i) => normalizeKeys(v, s.of, `${path}[${i}]`, issues)) : value;
+    case 'record': {
+      if (!isPlainObject(value)) return value;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = normalizeKeys(v, s.of, `${path}[${JSON.stringify(k)}]`, issues);
+      return out;
+    }
+    case 'union': {
+      if (isPlainObject(value)) {
+        const alt = s.of.find((x) => x.t === 'object');
+        if (alt) return normalizeKeys(value, alt, path, issues);
+      }
+      if (Array.isArray(value)) {
+        const alt = s.of.find((x) => x.t === 'array');
+        if (alt) return normalizeKeys(value, alt, path, issues);
+      }
+      return value;
+    }
+    default:
+      return value;
+  }
+}
+
+/** Type-checks `value` against `s`, pushing one issue per problem (never stops at the first). */
+export function checkValue(value: unknown, s: Schema, path: string, issues: SchemaIssue[]): void {
+  const fail = () =>
+    issues.push({
+      path,
+      message: `expected ${describeSchema(s)}, got ${describeValue(value)}`,
+      severity: 'error',
+      code: 'invalid-type',
+    });
+  switch (s.t) {
+    case 'string':
+      if (typeof value !== 'string' || (s.nonEmpty && value === '')) fail();
+      return;
+    case 'bool':
+      if (typeof value !== 'boolean') fail();
+      return;
+    case 'int':
+      if (
+        typeof value !== 'number' ||
+        !Number.isInteger(value) ||
+        (s.min !== undefined && value < s.min) ||
+        (s.max !== undefined && value > s.max)
+      )
+        fail();
+      return;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value) || (s.min !== undefined && value < s.min)) fail();
+      return;
+    case 'enum':
+      if (
+        typeof value !== 'string' ||
+        !(s.caseInsensitive
+          ? s.values.some((v) => v.toLowerCase() === value.toLowerCase())
+          : s.values.includes(value))
+      )
+        fail();
+      return;
+    case 'array':
+      if (!Array.isArray(value)) return void fail();
+      value.forEach((v, i) => checkValue(v, s.of, `${path}[${i}]`, issues));
+      return;
+    case 'record':
+      if (!isPlainObject(value)) return void fail();
+      for (const [k, v] of Object.entries(value)) checkValue(v, s.of, `${path}[${JSON.stringify(k)}]`, issues);
+      return;
+    case 'object': {
+      if (!isPlainObject(value)) return void fail();
+      for (const [name, field] of Object.entries(s.fields)) {
+        const v = value[name];
+        if (v === undefined || v === null) {
+          if (field.required)
+            issues.push({
+              path: join(path, name),
+              message: `required field is missing (expected ${describeSchema(field.s)})`,
+              severity: 'error',
+              code: 'missing-field',
+            });
+          continue;
+        }
+        checkValue(v, field.s, join(path, name), issues);
+      }
+      return;
+    }
+    case 'union': {
+      for (const alt of s.of) {
+        const sub: SchemaIssue[] = [];
+        checkValue(value, alt, path, sub);
+        if (sub.length === 0) return;
+      }
+      // Report the alternative of the same shape if there is one, so nested messages stay precise.
+      const sameShape = s.of.find(
+        (alt) =>
+          (alt.t === 'object' && isPlainObject(value)) ||
+          (alt.t === 'array' && Array.isArray(value)) ||
+          (alt.t === 'record' && isPlainObject(value)),
+      );
+      if (sameShape) checkValue(value, sameShape, path, issues);
+      else fail();
+      return;
+    }
+    case 'any':
+      return;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Hostname globs as Ambassador uses them: `*` alone matches anything; a leading `*` is a suffix
+ * match, a trailing `*` a prefix match; either must match at least one character and may span
+ * dots. Anything else is exact (case-insensitive).
+ */
+
+export type HostGlob =
+  | { kind: 'any' }
+  | { kind: 'exact'; value: string }
+  | { kind: 'suffix'; value: string }
+  | { kind: 'prefix'; value: string };
+
+/** Validates a hostname glob; returns an error message or undefined. */
+export function checkHostGlob(glob: string): string | undefined {
+  if (glob === '*') return undefined;
+  const stars = glob.split('*').length - 1;
+  if (stars > 1 || (stars === 1 && !glob.startsWith('*') && !glob.endsWith('*')))
+    return `expected a hostname glob with at most one * at the start or end, got "${glob}"`;
+  const bare = glob.replace('*', '');
+  if (!/^[A-Za-z0-9_.:-]+$/.test(bare) && !/^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(bare))
+    return `expected a hostname glob (letters, digits, '-', '.', optional :port), got "${glob}"`;
+  return undefined;
+}
+
+export function parseHostGlob(glob: string): HostGlob {
+  const g = glob.toLowerCase();
+  if (g === '*' || g === '') return { kind: 'any' };
+  if (g.startsWith('*')) return { kind: 'suffix', value: g.slice(1) };
+  if (g.endsWith('*')) return { kind: 'prefix', value: g.slice(0, -1) };
+  return { kind: 'exact', value: g };
+}
+
+/** True when `name` (a concrete host) matches `glob`. */
+export function hostMatches(glob: string, name: string): boolean {
+  const g = parseHostGlob(glob);
+  const n = name.toLowerCase();
+  switch (g.kind) {
+    case 'any':
+      return true;
+    case 'exact':
+      return n === g.value;
+    case 'suffix':
+      return n.length > g.value.length && n.endsWith(g.value);
+    case 'prefix':
+      return n.length > g.value.length && n.startsWith(g.value);
+  }
+}
+
+/**
+ * True when two globs can match a common hostname (Emissary `hostglob_matches`), e.g.
+ * `*.example.com` and `api.*` overlap on `api.example.com`.
+ */
+export function hostGlobsOverlap(a: string, b: string): boolean {
+  const x = parseHostGlob(a);
+  const y = parseHostGlob(b);
+  if (x.kind === 'any' || y.kind === 'any') return true;
+  if (x.kind === 'exact') return hostMatches(b, x.value);
+  if (y.kind === 'exact') return hostMatches(a, y.value);
+  if (x.kind === 'suffix' && y.kind === 'suffix') return x.value.endsWith(y.value) || y.value.endsWith(x.value);
+  if (x.kind === 'prefix' && y.kind === 'prefix') return x.value.startsWith(y.value) || y.value.startsWith(x.value);
+  // One prefix, one suffix: `p*` and `*s` always share a name p + "x" + s.
+  return true;
+}
+
+/** True when every name `inner` matches is also matched by `outer`. */
+export function hostGlobCovers(outer: string, inner: string): boolean {
+  const o = parseHostGlob(outer);
+  const i = parseHostGlob(inner);
+  if (o.kind === 'any') return true;
+  if (i.kind === 'any') return false;
+  if (i.kind === 'exact') return hostMatches(outer, i.value);
+  if (o.kind === 'exact') return false;
+  if (o.kind === 'suffix' && i.kind === 'suffix') return i.value.endsWith(o.value);
+  if (o.kind === 'prefix' && i.kind === 'prefix') return i.value.startsWith(o.value);
+  return false;
+}

@@ -1,0 +1,167 @@
+import type { Diagnostic } from '../diagnostics.js';
+import type { Module } from '../model/module.js';
+import type { Resource } from '../model/resource.js';
+import { checkValue, isPlainObject, type SchemaIssue } from '../model/schema.js';
+import { SPEC_SCHEMAS } from '../model/schemas.js';
+import {
+  validateAuthorizationPolicy,
+  validateAuthService,
+  validateHost,
+  validateJwtProvider,
+  validateListener,
+  validateModule,
+  validateRateLimitService,
+  validateTLSContext,
+} from './kinds.js';
+import { snake, type ValidationContext, validateMapping, validateTCPMapping } from './mapping.js';
+import { DEFAULT_REGEX_MAX_SIZE } from './regex.js';
+import { diagFor, Reporter } from './report.js';
+
+/** Result of validating a resource set: diagnostics plus which resources must not compile. */
+export interface ValidationResult {
+  diagnostics: Diagnostic[];
+  /** Resources with at least one error (left out of compilation). */
+  invalid: Set<Resource>;
+  /** The active `ambassador` Module, if any. */
+  module?: Module;
+}
+
+const KEY = (r: Resource) => `${r.kind}\u0000${r.metadata?.namespace}\u0000${r.metadata?.name}`;
+
+/** Turns a camelCase schema path into the snake_case users write for Ambassador kinds. */
+function displayPath(kind: string, path: string): string {
+  if (kind === 'Host' || kind === 'Listener' || kind === 'JwtProvider' || kind === 'AuthorizationPolicy') return path;
+  return path.replace(/(^|\.)([a-zA-Z0-9]+)/g, (_m, dot: string, seg: string) => dot + snake(seg));
+}
+
+/**
+ * Validates resources. Every problem comes back as a {@link Diagnostic}; nothing throws.
+ *
+ * @example
+ * ```ts
+ * const diagnostics = validateResources(loadYaml(text).resources);
+ * const ok = !diagnostics.some((d) => d.severity === 'error');
+ * ```
+ */
+export function validateResources(resources: Resource[]): Diagnostic[] {
+  return validateAll(resources).diagnostics;
+}
+
+/** Validation with the extra information the compiler needs. */
+export function validateAll(resources: Resource[]): ValidationResult {
+  const diagnostics: Diagnostic[] = [];
+  const invalid = new Set<Resource>();
+  const list = Array.isArray(resources) ? resources : [];
+
+  // Module first: it sets the regex cap and the default resolver for everything else.
+  const modules = list.filter(
+    (r): r is Module => isResourceLike(r) && r.kind === 'Module' && r.metadata.name === 'ambassador',
+  );
+  const sortedModules = [...modules].sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace));
+  const module = sortedModules[0];
+  for (const extra of sortedModules.slice(1)) {
+    diagnostics.push(
+      diagFor(
+        extra,
+        '',
+        `more than one ambassador Module; using the one in namespace "${module!.metadata.namespace}" and ignoring this one`,
+        'error',
+        'duplicate-module',
+      ),
+    );
+    invalid.add(extra);
+  }
+  const config = isPlainObject(module?.spec?.config) ? module!.spec.config : {};
+  const ctx: ValidationContext = {
+    regexMaxSize:
+      typeof config.regexMaxSize === 'number' && config.regexMaxSize > 0 ? config.regexMaxSize : DEFAULT_REGEX_MAX_SIZE,
+    defaultResolver: typeof config.resolver === 'string' ? config.resolver : 'kubernetes-service',
+  };
+
+  const seen = new Map<string, Resource>();
+  for (const r of list) {
+    if (!isResourceLike(r)) {
+      diagnostics.push({
+        resource: { kind: '<unknown>', namespace: '', name: '' },
+        path: '',
+        message: 'expected a resource object with kind, metadata and spec',
+        severity: 'error',
+        code: 'not-a-resource',
+      });
+      continue;
+    }
+    const key = KEY(r);
+    const first = seen.get(key);
+    if (first) {
+      const where = first.source ? ` at ${first.source.file ?? '-'}:${first.source.line}` : '';
+      diagnostics.push(
+        diagFor(r, 'metadata.name', `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name} (first defined${where}); ignored`, 'error', 'duplicate-resource'),
+      );
+      invalid.add(r);
+      continue;
+    }
+    seen.set(key, r);
+    if (invalid.has(r)) continue;
+    const rep = new Reporter(r);
+    validateOne(r, rep, ctx);
+    diagnostics.push(...rep.diagnostics);
+    if (rep.hasError) invalid.add(r);
+  }
+  return { diagnostics, invalid, module: module && !invalid.has(module) ? module : undefined };
+}
+
+function isResourceLike(r: unknown): r is Resource {
+  return (
+    isPlainObject(r) &&
+    typeof r.kind === 'string' &&
+    isPlainObject(r.metadata) &&
+    typeof (r.metadata as Record<string, unknown>).name === 'string' &&
+    typeof (r.metadata as Record<string, unknown>).namespace === 'string'
+  );
+}
+
+function validateOne(r: Resource, rep: Reporter, ctx: ValidationContext): void {
+  const schema = (SPEC_SCHEMAS as Record<string, (typeof SPEC_SCHEMAS)[keyof typeof SPEC_SCHEMAS]>)[r.kind];
+  if (!schema) {
+    rep.error('kind', `unknown kind "${r.kind}"`, 'unknown-kind');
+    return;
+  }
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(r.metadata.name) || r.metadata.name.length > 253)
+    rep.warn('metadata.name', `expected a DNS subdomain name (lower-case letters, digits, '-', '.'), got "${r.metadata.name}"`);
+  const issues: SchemaIssue[] = [];
+  checkValue(r.spec, schema, 'spec', issues);
+  for (const i of issues) rep.add(displayPath(r.kind, i.path), i.message, i.severity, i.code);
+  if (rep.hasError) return; // semantic checks assume well-typed fields
+  switch (r.kind) {
+    case 'Mapping':
+      validateMapping(r, rep, ctx);
+      break;
+    case 'TCPMapping':
+      validateTCPMapping(r, rep);
+      break;
+    case 'Host':
+      validateHost(r, rep);
+      break;
+    case 'Listener':
+      validateListener(r, rep);
+      break;
+    case 'Module':
+      validateModule(r, rep);
+      break;
+    case 'AuthService':
+      validateAuthService(r, rep);
+      break;
+    case 'RateLimitService':
+      validateRateLimitService(r, rep);
+      break;
+    case 'TLSContext':
+      validateTLSContext(r, rep);
+      break;
+    case 'JwtProvider':
+      validateJwtProvider(r, rep);
+      break;
+    case 'AuthorizationPolicy':
+      validateAuthorizationPolicy(r, rep);
+      break;
+  }
+}
