@@ -25,7 +25,10 @@ export function resolveOverrides(ir: GatewayIR, map: Record<string, string>): Ga
     if (c.discovery.kind !== 'dns') return c;
     const host = c.discovery.host;
     const target =
-      targets.get(host) ?? targets.get(c.service) ?? targets.get(host.split('.')[0]!) ?? targets.get(host.replace(/\.$/, ''));
+      targets.get(host) ??
+      targets.get(c.service) ??
+      targets.get(host.split('.')[0]!) ??
+      targets.get(host.replace(/\.$/, ''));
     if (!target) return c;
     return {
       ...c,

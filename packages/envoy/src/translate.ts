@@ -8,7 +8,13 @@ import { buildHttpFilters, DEFAULT_HTTP_FEATURES, orderHttpFeatures } from './fe
 import { envoyRouteConfiguration, routeConfigName } from './features/route-config.js';
 import { sdsSecrets } from './features/secrets.js';
 import type { JsonObject } from './proto/json.js';
-import type { EnvoyResource, TranslateContext, TranslateOptions, TranslateResult, XdsResources } from './types.js';
+import type {
+  EnvoyResource,
+  TranslateContext,
+  TranslateOptions,
+  TranslateResult,
+  XdsResources,
+} from './types.js';
 
 /**
  * Translates a {@link GatewayIR} into Envoy v3 resources: Listeners, RouteConfigurations,
@@ -67,7 +73,12 @@ export function translate(ir: GatewayIR, options: TranslateOptions = {}): Transl
   ctx.listener = undefined;
   for (const r of ir.tcpRoutes) {
     if (!listenedPorts.has(r.port))
-      report(ctx, r.sources[0] ?? irRef('TCPRoute', r.name), 'port', `no listener on port ${r.port}; TCP route ${r.name} is not served`);
+      report(
+        ctx,
+        r.sources[0] ?? irRef('TCPRoute', r.name),
+        'port',
+        `no listener on port ${r.port}; TCP route ${r.name} is not served`,
+      );
   }
 
   const explicitOnly: TranslateResult['explicitOnly'] = { listeners: [], clusters: [] };

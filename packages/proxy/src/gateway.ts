@@ -138,7 +138,10 @@ class GatewayImpl implements Gateway, RuntimeHost {
 
   constructor(private readonly options: GatewayOptions) {
     this.logger = options.logger;
-    this.metrics = new GatewayMetrics({ defaultMetrics: options.processMetrics, inflight: () => this.inflight });
+    this.metrics = new GatewayMetrics({
+      defaultMetrics: options.processMetrics,
+      inflight: () => this.inflight,
+    });
     this.accessLog = new AccessLog(
       options.logger,
       options.accessLog === false ? false : options.accessLog === true ? undefined : options.accessLog,
@@ -261,7 +264,14 @@ class GatewayImpl implements Gateway, RuntimeHost {
         ) {
           continue;
         }
-        const server = new ListenerServer(this, name, listener.protocol, bind, config.settings, config.tls.get(name));
+        const server = new ListenerServer(
+          this,
+          name,
+          listener.protocol,
+          bind,
+          config.settings,
+          config.tls.get(name),
+        );
         await server.listen();
         opened.push(server);
       }
@@ -281,12 +291,16 @@ class GatewayImpl implements Gateway, RuntimeHost {
     return retired;
   }
 
-  private desiredBinds(listeners: readonly IRListener[]): Map<string, { listener: IRListener; bind: BindAddress }> {
+  private desiredBinds(
+    listeners: readonly IRListener[],
+  ): Map<string, { listener: IRListener; bind: BindAddress }> {
     const out = new Map<string, { listener: IRListener; bind: BindAddress }>();
-    const firstHttp = listeners.find((l) => l.protocol === 'http') ?? listeners.find((l) => l.protocol === 'https');
+    const firstHttp =
+      listeners.find((l) => l.protocol === 'http') ?? listeners.find((l) => l.protocol === 'https');
     for (const l of listeners) {
       if (l.protocol !== 'http' && l.protocol !== 'https') continue;
-      const override = this.options.listeners?.[l.name] ?? (l === firstHttp ? this.options.listen : undefined);
+      const override =
+        this.options.listeners?.[l.name] ?? (l === firstHttp ? this.options.listen : undefined);
       out.set(l.name, {
         listener: l,
         bind: { host: override?.host ?? l.address, port: override?.port ?? l.port },
@@ -367,7 +381,8 @@ class GatewayImpl implements Gateway, RuntimeHost {
     if (this.closed) return;
     this.closed = true;
     this.draining = true;
-    const drainMs = opts.drainTimeoutMs ?? this.options.drainTimeoutMs ?? this.active?.settings.drainTimeoutMs ?? 5000;
+    const drainMs =
+      opts.drainTimeoutMs ?? this.options.drainTimeoutMs ?? this.active?.settings.drainTimeoutMs ?? 5000;
     await Promise.all([...this.servers.values()].map((s) => s.close(drainMs)));
     this.servers.clear();
     for (const socket of this.upgrades) socket.destroy();
@@ -380,7 +395,8 @@ class GatewayImpl implements Gateway, RuntimeHost {
 
   address(): BindAddress | undefined {
     const listeners = this.active?.ir.listeners ?? [];
-    const first = listeners.find((l) => l.protocol === 'http') ?? listeners.find((l) => l.protocol === 'https');
+    const first =
+      listeners.find((l) => l.protocol === 'http') ?? listeners.find((l) => l.protocol === 'https');
     return first ? this.servers.get(first.name)?.address() : undefined;
   }
 
@@ -406,7 +422,13 @@ class GatewayImpl implements Gateway, RuntimeHost {
 }
 
 function diag(message: string, code: string): Diagnostic {
-  return { resource: { kind: 'Gateway', namespace: '', name: 'proxy' }, path: '', message, severity: 'error', code };
+  return {
+    resource: { kind: 'Gateway', namespace: '', name: 'proxy' },
+    path: '',
+    message,
+    severity: 'error',
+    code,
+  };
 }
 
 function safeStats(cm: ClusterManager): unknown {

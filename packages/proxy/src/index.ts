@@ -46,6 +46,7 @@ export {
 } from './routing/route-table.js';
 export { type NormalizeResult, normalizeTarget } from './security/normalize.js';
 export type { BindAddress } from './server/listener.js';
+export { createClusterManager } from './upstream/cluster-manager.js';
 export type {
   ClusterManager,
   ClusterManagerOptions,
@@ -57,5 +58,4 @@ export type {
   UpstreamRequest,
   UpstreamResponse,
 } from './upstream/types.js';
-export { createClusterManager } from './upstream/cluster-manager.js';
 export { type RunWorkersOptions, runWorkers, type WorkersHandle } from './workers.js';

@@ -55,7 +55,8 @@ async function runPrimary(opts: RunWorkersOptions): Promise<WorkersHandle> {
   };
 
   const first = await opts.load();
-  if (!first.ir) throw Object.assign(new Error('config could not be loaded'), { diagnostics: first.diagnostics });
+  if (!first.ir)
+    throw Object.assign(new Error('config could not be loaded'), { diagnostics: first.diagnostics });
   current = first.ir;
 
   const fork = (): Worker => {
@@ -84,7 +85,8 @@ async function runPrimary(opts: RunWorkersOptions): Promise<WorkersHandle> {
       const loaded = await opts.load();
       if (loaded.ir) {
         current = loaded.ir;
-        for (const w of Object.values(cluster.workers ?? {})) if (w) send(w, { type: 'apply', ir: loaded.ir });
+        for (const w of Object.values(cluster.workers ?? {}))
+          if (w) send(w, { type: 'apply', ir: loaded.ir });
       }
       return loaded.diagnostics;
     },

@@ -23,13 +23,25 @@ describe('gateway over HTTP/1.1: routing features end to end', () => {
     a = await startOrigin('a');
     b = await startOrigin('b');
     mirror = await startOrigin('mirror');
-    const clusters = [staticCluster('cluster_a', a.port), staticCluster('cluster_b', b.port), staticCluster('cluster_mirror', mirror.port)];
+    const clusters = [
+      staticCluster('cluster_a', a.port),
+      staticCluster('cluster_b', b.port),
+      staticCluster('cluster_mirror', mirror.port),
+    ];
     const routes = [
       route('rewrite', '/api/', forward('cluster_a', { rewrite: { kind: 'prefix', value: '/v1/' } })),
-      route('regex-rewrite', { kind: 'regex', value: '/users/([0-9]+)/profile' }, forward('cluster_a', {
-        rewrite: { kind: 'regex', pattern: '^/users/([0-9]+)/profile$', substitution: '/profiles/\\1' },
-      })),
-      route('full-rewrite', { kind: 'exact', value: '/old' }, forward('cluster_a', { rewrite: { kind: 'full', value: '/new' } })),
+      route(
+        'regex-rewrite',
+        { kind: 'regex', value: '/users/([0-9]+)/profile' },
+        forward('cluster_a', {
+          rewrite: { kind: 'regex', pattern: '^/users/([0-9]+)/profile$', substitution: '/profiles/\\1' },
+        }),
+      ),
+      route(
+        'full-rewrite',
+        { kind: 'exact', value: '/old' },
+        forward('cluster_a', { rewrite: { kind: 'full', value: '/new' } }),
+      ),
       route('segment', { kind: 'segment-prefix', value: '/seg' }, forward('cluster_b')),
       route('host-rewrite', '/hr/', forward('cluster_a', { hostRewrite: 'internal.example' })),
       route('post-only', '/method/', forward('cluster_b'), {
@@ -54,8 +66,18 @@ describe('gateway over HTTP/1.1: routing features end to end', () => {
         },
         responseHeaders: { add: [{ name: 'x-resp', value: 'yes', append: false }], remove: ['x-origin'] },
       }),
-      route('redirect', '/go/', { kind: 'redirect', host: 'elsewhere.example', scheme: 'https', path: { kind: 'prefix', value: '/landing/' }, statusCode: 302 }),
-      route('direct', { kind: 'exact', value: '/teapot' }, { kind: 'direct', status: 418, body: 'short and stout', contentType: 'text/plain' }),
+      route('redirect', '/go/', {
+        kind: 'redirect',
+        host: 'elsewhere.example',
+        scheme: 'https',
+        path: { kind: 'prefix', value: '/landing/' },
+        statusCode: 302,
+      }),
+      route(
+        'direct',
+        { kind: 'exact', value: '/teapot' },
+        { kind: 'direct', status: 418, body: 'short and stout', contentType: 'text/plain' },
+      ),
       route('cors', '/cors/', forward('cluster_a'), {
         cors: {
           allowOrigins: [{ exact: 'https://app.example' }, { suffix: '.trusted.example' }],
@@ -66,8 +88,19 @@ describe('gateway over HTTP/1.1: routing features end to end', () => {
           maxAgeSeconds: 600,
         },
       }),
-      route('mirror', '/mirror/', forward('cluster_a', { mirrors: [{ cluster: 'cluster_mirror', percent: 100 }] })),
-      route('canary', '/canary/', forward([['cluster_a', 70], ['cluster_b', 30]])),
+      route(
+        'mirror',
+        '/mirror/',
+        forward('cluster_a', { mirrors: [{ cluster: 'cluster_mirror', percent: 100 }] }),
+      ),
+      route(
+        'canary',
+        '/canary/',
+        forward([
+          ['cluster_a', 70],
+          ['cluster_b', 30],
+        ]),
+      ),
       route('case-insensitive', '/CaseI/', forward('cluster_b'), { match: { caseSensitive: false } }),
       route('catch-all', '/', forward('cluster_b')),
     ];
@@ -172,11 +205,16 @@ describe('gateway over HTTP/1.1: routing features end to end', () => {
 
   it('mirrors requests (with body) to the shadow cluster without affecting the primary', async () => {
     const before = mirror.seen.length;
-    const r = await send(`${base}/mirror/x`, { method: 'POST', body: 'payload', headers: { 'content-type': 'text/plain' } });
+    const r = await send(`${base}/mirror/x`, {
+      method: 'POST',
+      body: 'payload',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(r.status).toBe(200);
     expect(r.json().origin).toBe('a');
     expect(r.json().body).toBe('payload');
-    for (let i = 0; i < 50 && mirror.seen.length === before; i++) await new Promise((res) => setTimeout(res, 20));
+    for (let i = 0; i < 50 && mirror.seen.length === before; i++)
+      await new Promise((res) => setTimeout(res, 20));
     const shadow = mirror.seen[mirror.seen.length - 1];
     expect(shadow?.url).toBe('/mirror/x');
     expect(shadow?.body).toBe('payload');
@@ -200,13 +238,17 @@ describe('gateway over HTTP/1.1: routing features end to end', () => {
 
   it('selects virtual hosts by exact and wildcard domains', async () => {
     expect((await send(`${base}/anything`, { headers: { host: 'exact.example' } })).json().origin).toBe('a');
-    expect((await send(`${base}/anything`, { headers: { host: 'api.wild.example:8080' } })).json().origin).toBe('b');
+    expect(
+      (await send(`${base}/anything`, { headers: { host: 'api.wild.example:8080' } })).json().origin,
+    ).toBe('b');
     // `wild.example` itself does not match `*.wild.example`: falls to `*`, whose catch-all is b.
     expect((await send(`${base}/api/x`, { headers: { host: 'wild.example' } })).json().origin).toBe('a');
   });
 
   it('sets X-Forwarded-For/-Proto and a request id', async () => {
-    const r = await send(`${base}/api/x`, { headers: { 'x-forwarded-for': '10.9.9.9', 'x-forwarded-proto': 'https' } });
+    const r = await send(`${base}/api/x`, {
+      headers: { 'x-forwarded-for': '10.9.9.9', 'x-forwarded-proto': 'https' },
+    });
     const h = r.json().headers;
     expect(h['x-forwarded-for']).toBe('10.9.9.9, 127.0.0.1');
     // No trusted hops: the client's X-Forwarded-Proto is overwritten with the real scheme.
@@ -225,7 +267,12 @@ describe('gateway over HTTP/1.1: routing features end to end', () => {
     expect(applied.accepted).toBe(true);
     const dead = await send(`${base}/x`);
     expect(dead.status).toBe(503);
-    const none = await gateway.apply(makeIR([route('only', { kind: 'exact', value: '/only' }, forward('cluster_a'))], [staticCluster('cluster_a', a.port)]));
+    const none = await gateway.apply(
+      makeIR(
+        [route('only', { kind: 'exact', value: '/only' }, forward('cluster_a'))],
+        [staticCluster('cluster_a', a.port)],
+      ),
+    );
     expect(none.accepted).toBe(true);
     expect((await send(`${base}/missing`)).status).toBe(404);
   });

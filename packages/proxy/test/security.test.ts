@@ -23,10 +23,7 @@ describe('safe by default: raw attacks against the HTTP/1.1 listener', () => {
     origin = await startOrigin('public');
     admin = await startOrigin('admin');
     const ir = makeIR(
-      [
-        route('admin', '/admin', forward('cluster_admin')),
-        route('public', '/', forward('cluster_public')),
-      ],
+      [route('admin', '/admin', forward('cluster_admin')), route('public', '/', forward('cluster_public'))],
       [staticCluster('cluster_public', origin.port), staticCluster('cluster_admin', admin.port)],
       { requestHeadersTimeoutMs: 400, maxRequestBodyBytes: 1024, maxRequestHeadersKb: 8 },
     );
@@ -81,17 +78,26 @@ describe('safe by default: raw attacks against the HTTP/1.1 listener', () => {
   });
 
   it('rejects duplicate Content-Length headers', async () => {
-    const res = await rawExchange(port, 'POST / HTTP/1.1\r\nHost: gw.example\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc');
+    const res = await rawExchange(
+      port,
+      'POST / HTTP/1.1\r\nHost: gw.example\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc',
+    );
     expect(rawStatus(res)).toBe(400);
   });
 
   it('rejects duplicate Host headers', async () => {
-    const res = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n');
+    const res = await rawExchange(
+      port,
+      'GET / HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n',
+    );
     expect(rawStatus(res)).toBe(400);
   });
 
   it('rejects an absolute-form target whose authority disagrees with Host', async () => {
-    const res = await rawExchange(port, 'GET http://other.example/admin HTTP/1.1\r\nHost: gw.example\r\nConnection: close\r\n\r\n');
+    const res = await rawExchange(
+      port,
+      'GET http://other.example/admin HTTP/1.1\r\nHost: gw.example\r\nConnection: close\r\n\r\n',
+    );
     expect(rawStatus(res)).toBe(400);
   });
 
@@ -110,7 +116,10 @@ describe('safe by default: raw attacks against the HTTP/1.1 listener', () => {
   });
 
   it('answers 431 to oversized request headers', async () => {
-    const res = await rawExchange(port, `GET / HTTP/1.1\r\nHost: gw.example\r\nX-Big: ${'a'.repeat(10_000)}\r\n\r\n`);
+    const res = await rawExchange(
+      port,
+      `GET / HTTP/1.1\r\nHost: gw.example\r\nX-Big: ${'a'.repeat(10_000)}\r\n\r\n`,
+    );
     expect(rawStatus(res)).toBe(431);
   });
 
@@ -120,7 +129,10 @@ describe('safe by default: raw attacks against the HTTP/1.1 listener', () => {
   });
 
   it('answers 413 to bodies over the limit (declared and chunked)', async () => {
-    const declared = await rawExchange(port, `POST / HTTP/1.1\r\nHost: gw.example\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n${'x'.repeat(2000)}`);
+    const declared = await rawExchange(
+      port,
+      `POST / HTTP/1.1\r\nHost: gw.example\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n${'x'.repeat(2000)}`,
+    );
     expect(rawStatus(declared)).toBe(413);
     const chunk = 'x'.repeat(800);
     const chunked = await rawExchange(
@@ -131,13 +143,19 @@ describe('safe by default: raw attacks against the HTTP/1.1 listener', () => {
   });
 
   it('sets X-Forwarded-For from the socket peer, ignoring spoofed client addresses for trust', async () => {
-    await rawExchange(port, 'GET /x HTTP/1.1\r\nHost: gw.example\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n');
+    await rawExchange(
+      port,
+      'GET /x HTTP/1.1\r\nHost: gw.example\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: close\r\n\r\n',
+    );
     const seen = origin.seen[origin.seen.length - 1];
     expect(seen?.headers['x-forwarded-for']).toBe('6.6.6.6, 127.0.0.1');
   });
 
   it('rejects request targets that are neither origin-form nor absolute-form', async () => {
-    const res = await rawExchange(port, 'GET admin HTTP/1.1\r\nHost: gw.example\r\nConnection: close\r\n\r\n');
+    const res = await rawExchange(
+      port,
+      'GET admin HTTP/1.1\r\nHost: gw.example\r\nConnection: close\r\n\r\n',
+    );
     expect(rawStatus(res)).toBe(400);
   });
 });

@@ -1,11 +1,5 @@
 import { createHash } from 'node:crypto';
-import type {
-  IRCircuitBreaker,
-  IRCluster,
-  IRDiscovery,
-  IRHealthCheck,
-  IRUpstreamTls,
-} from '../ir/types.js';
+import type { IRCircuitBreaker, IRCluster, IRDiscovery, IRHealthCheck, IRUpstreamTls } from '../ir/types.js';
 import type { CircuitBreakerSpec, KeepaliveSpec, LoadBalancerSpec } from '../model/common.js';
 import type { HealthCheckSpec } from '../model/mapping.js';
 import type { Resource } from '../model/resource.js';
@@ -102,7 +96,13 @@ export function buildCluster(ctx: CompileContext, req: ClusterRequest): string |
   if (typeof req.tls === 'string') {
     tlsCtx = ctx.tlsContexts.get(req.tls);
     if (!tlsCtx) {
-      ctx.report(req.owner, 'spec.tls', `TLSContext "${req.tls}" is not defined`, 'error', 'unknown-tls-context');
+      ctx.report(
+        req.owner,
+        'spec.tls',
+        `TLSContext "${req.tls}" is not defined`,
+        'error',
+        'unknown-tls-context',
+      );
       return undefined;
     }
   }
@@ -146,18 +146,18 @@ export function buildCluster(ctx: CompileContext, req: ClusterRequest): string |
   let discovery: IRDiscovery;
   if (svc.isIp) {
     discovery = {
+      endpoints: [{ address: svc.host, health: 'unknown', port, weight: 1, zone: '' }],
       kind: 'static',
-      endpoints: [{ address: svc.host, port, weight: 1, zone: '', health: 'unknown' }],
     };
   } else if (endpoint) {
     const [svcName = svc.host, ns = req.namespace] = svc.host.split('.');
-    discovery = { kind: 'eds', serviceName: `k8s/${ns}/${svcName}/${port}`, endpoints: [] };
+    discovery = { endpoints: [], kind: 'eds', serviceName: `k8s/${ns}/${svcName}/${port}` };
   } else {
     discovery = {
-      kind: 'dns',
       host: svc.host,
-      port,
+      kind: 'dns',
       mode: req.dnsType === 'logical_dns' ? 'logical' : 'strict',
+      port,
       respectDnsTtl: req.respectDnsTtl === true,
     };
   }
@@ -165,33 +165,34 @@ export function buildCluster(ctx: CompileContext, req: ClusterRequest): string |
   let tls: IRUpstreamTls | undefined;
   if (originate) {
     const secrets = tlsCtx ? tlsContextSecrets(ctx, tlsCtx) : {};
+    const sni = tlsCtx?.spec.sni || (svc.isIp ? undefined : svc.host);
     tls = {
-      sni: tlsCtx?.spec.sni || (svc.isIp ? undefined : svc.host),
-      ...(secrets.certificate ? { clientSecret: secrets.certificate } : {}),
-      ...(secrets.ca ? { caSecret: secrets.ca } : {}),
-      verify: true,
       alpnProtocols: splitAlpn(tlsCtx?.spec.alpnProtocols),
+      ...(secrets.ca ? { caSecret: secrets.ca } : {}),
+      ...(secrets.certificate ? { clientSecret: secrets.certificate } : {}),
+      ...(sni ? { sni } : {}),
+      verify: true,
     };
-    if (tls.sni === undefined) delete tls.sni;
   }
 
   const v4 = req.enableIpv4 ?? ctx.module.enableIpv4 ?? true;
   const v6 = req.enableIpv6 ?? ctx.module.enableIpv6 ?? false;
+  // Keys in sorted order (see stableStringify's fast path).
   const cluster: IRCluster = {
-    name,
-    service: `${svc.ipv6 ? `[${svc.host}]` : svc.host}:${port}`,
-    discovery,
-    protocol: req.grpc ? 'http2' : 'http1',
-    ...(tls ? { tls } : {}),
-    lbPolicy: endpoint && lb ? lb.policy : 'round_robin',
-    connectTimeoutMs: req.connectTimeoutMs ?? 3000,
-    idleTimeoutMs: req.idleTimeoutMs ?? 0,
-    maxConnectionLifetimeMs: req.maxConnectionLifetimeMs ?? 0,
     circuitBreakers: breakers.map(toIRBreaker),
-    healthChecks: (endpoint ? (req.healthChecks ?? []) : []).map(toIRHealthCheck),
-    ...(req.keepalive ? { tcpKeepalive: toKeepalive(req.keepalive) } : {}),
+    connectTimeoutMs: req.connectTimeoutMs ?? 3000,
+    discovery,
     dnsLookupFamily: v4 && v6 ? 'auto' : v6 ? 'v6' : 'v4',
+    healthChecks: (endpoint ? (req.healthChecks ?? []) : []).map(toIRHealthCheck),
+    idleTimeoutMs: req.idleTimeoutMs ?? 0,
+    lbPolicy: endpoint && lb ? lb.policy : 'round_robin',
+    maxConnectionLifetimeMs: req.maxConnectionLifetimeMs ?? 0,
+    name,
+    protocol: req.grpc ? 'http2' : 'http1',
+    service: `${svc.ipv6 ? `[${svc.host}]` : svc.host}:${port}`,
     statsName: req.statsName ?? service.replace(/^https?:\/\//i, '').replace(SANITIZE, '_'),
+    ...(req.keepalive ? { tcpKeepalive: toKeepalive(req.keepalive) } : {}),
+    ...(tls ? { tls } : {}),
   };
   return ctx.addCluster(cluster, req.owner, req.path);
 }
@@ -204,20 +205,20 @@ function splitAlpn(v: string | string[] | undefined): string[] {
 
 function toIRBreaker(cb: CircuitBreakerSpec): IRCircuitBreaker {
   return {
-    priority: cb.priority === 'high' ? 'high' : 'default',
     maxConnections: cb.maxConnections ?? 1024,
     maxPendingRequests: cb.maxPendingRequests ?? 1024,
     maxRequests: cb.maxRequests ?? 1024,
     maxRetries: cb.maxRetries ?? 3,
+    priority: cb.priority === 'high' ? 'high' : 'default',
   };
 }
 
 function toKeepalive(k: KeepaliveSpec): { probes?: number; idleTimeS?: number; intervalS?: number } {
   const out: { probes?: number; idleTimeS?: number; intervalS?: number } = {};
-  if (k.probes !== undefined) out.probes = k.probes;
   // Emissary reads `time` here and silently drops `idle_time`; we honour the documented field.
   if (k.idleTime !== undefined) out.idleTimeS = k.idleTime;
   if (k.interval !== undefined) out.intervalS = k.interval;
+  if (k.probes !== undefined) out.probes = k.probes;
   return out;
 }
 
@@ -227,24 +228,25 @@ function toIRHealthCheck(h: HealthCheckSpec): IRHealthCheck {
   if (hc.http) {
     const statuses = (hc.http.expectedStatuses as Array<{ min: number; max: number }> | undefined) ?? [];
     check = {
+      expectedStatuses:
+        statuses.length > 0 ? statuses.map((s) => [s.min, s.max] as [number, number]) : [[200, 299]],
+      ...(typeof hc.http.hostname === 'string' ? { host: hc.http.hostname } : {}),
       kind: 'http',
       path: String(hc.http.path),
-      ...(typeof hc.http.hostname === 'string' ? { host: hc.http.hostname } : {}),
-      expectedStatuses: statuses.length > 0 ? statuses.map((s) => [s.min, s.max] as [number, number]) : [[200, 299]],
     };
   } else if (hc.grpc) {
     check = {
+      ...(typeof hc.grpc.authority === 'string' ? { authority: hc.grpc.authority } : {}),
       kind: 'grpc',
       serviceName: String(hc.grpc.upstreamName),
-      ...(typeof hc.grpc.authority === 'string' ? { authority: hc.grpc.authority } : {}),
     };
   } else check = { kind: 'tcp' };
   return {
-    timeoutMs: parseDurationMs(h.timeout) ?? 3000,
-    intervalMs: parseDurationMs(h.interval) ?? 5000,
-    unhealthyThreshold: h.unhealthyThreshold ?? 2,
-    healthyThreshold: h.healthyThreshold ?? 1,
     check,
+    healthyThreshold: h.healthyThreshold ?? 1,
+    intervalMs: parseDurationMs(h.interval) ?? 5000,
+    timeoutMs: parseDurationMs(h.timeout) ?? 3000,
+    unhealthyThreshold: h.unhealthyThreshold ?? 2,
   };
 }
 
@@ -262,6 +264,10 @@ export function shortenClusterNames(names: Iterable<string>): Map<string, string
     byShort.set(short, list);
   }
   const out = new Map<string, string>();
-  for (const [short, list] of byShort) list.forEach((n, i) => out.set(n, `${short}-${i}`));
+  for (const [short, list] of byShort) {
+    list.forEach((n, i) => {
+      out.set(n, `${short}-${i}`);
+    });
+  }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { IRCorsPolicy, IRStringMatch } from '../ir/types.js';
-import type { CorsSpec } from '../model/common.js';
 import { splitList } from '../load/legacy.js';
+import type { CorsSpec } from '../model/common.js';
 
 function list(v: string[] | string | undefined): string[] {
   if (v === undefined) return [];
@@ -28,11 +28,11 @@ export function originMatcher(origin: string): IRStringMatch {
 export function toCorsPolicy(c: CorsSpec): IRCorsPolicy {
   const maxAge = c.maxAge === undefined ? undefined : Number.parseInt(String(c.maxAge), 10);
   return {
-    allowOrigins: list(c.origins).map(originMatcher),
-    allowMethods: list(c.methods).map((m) => m.toUpperCase()),
-    allowHeaders: list(c.headers).map((h) => h.toLowerCase()),
-    exposeHeaders: list(c.exposedHeaders).map((h) => h.toLowerCase()),
     allowCredentials: c.credentials === true,
+    allowHeaders: list(c.headers).map((h) => h.toLowerCase()),
+    allowMethods: list(c.methods).map((m) => m.toUpperCase()),
+    allowOrigins: list(c.origins).map(originMatcher),
+    exposeHeaders: list(c.exposedHeaders).map((h) => h.toLowerCase()),
     ...(maxAge !== undefined && Number.isFinite(maxAge) ? { maxAgeSeconds: maxAge } : {}),
   };
 }

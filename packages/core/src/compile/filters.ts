@@ -22,7 +22,10 @@ const refOf = (r: { kind: string; metadata: { namespace: string; name: string } 
 });
 
 /** Keeps the first resource (sorted by namespace/name) of a kind the gateway has one of. */
-export function pickOne<T extends AuthService | RateLimitService>(list: T[], ctx: CompileContext): T | undefined {
+export function pickOne<T extends AuthService | RateLimitService>(
+  list: T[],
+  ctx: CompileContext,
+): T | undefined {
   const [first, ...rest] = list;
   for (const r of rest)
     ctx.report(
@@ -64,7 +67,9 @@ export function compileAuthService(a: AuthService, ctx: CompileContext): IRExtAu
         .sort()
         .map((k) => [k.toLowerCase(), s.addAuthHeaders![k]!]),
     ),
-    ...(s.includeBody ? { includeBody: { maxBytes: s.includeBody.maxBytes, allowPartial: s.includeBody.allowPartial } } : {}),
+    ...(s.includeBody
+      ? { includeBody: { maxBytes: s.includeBody.maxBytes, allowPartial: s.includeBody.allowPartial } }
+      : {}),
     failureModeAllow: s.failureModeAllow === true,
     statusOnError: s.statusOnError?.code ?? 403,
   };
@@ -98,7 +103,18 @@ export function compileRateLimitService(
   };
 }
 
-const DEFAULT_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'];
+const DEFAULT_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'RS384',
+  'RS512',
+];
 export const K8S_SA_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const K8S_SA_JWKS = 'https://kubernetes.default.svc/openid/v1/jwks';
 
@@ -130,16 +146,18 @@ export function compileJwtProvider(j: JwtProvider, ctx: CompileContext): IRJwtPr
   } else {
     jwks = { kind: 'inline', jwks: typeof s.jwks === 'string' ? s.jwks : JSON.stringify(s.jwks) };
   }
-  const from: IRJwtProvider['from'] = (s.from ?? [{ header: 'Authorization', prefix: 'Bearer ' }]).map((loc) => {
-    if ('header' in loc && loc.header)
-      return {
-        kind: 'header',
-        name: loc.header.toLowerCase(),
-        prefix: loc.prefix ?? (loc.header.toLowerCase() === 'authorization' ? 'Bearer ' : ''),
-      };
-    if ('query' in loc && loc.query) return { kind: 'query', name: loc.query };
-    return { kind: 'cookie', name: (loc as { cookie: string }).cookie };
-  });
+  const from: IRJwtProvider['from'] = (s.from ?? [{ header: 'Authorization', prefix: 'Bearer ' }]).map(
+    (loc) => {
+      if ('header' in loc && loc.header)
+        return {
+          kind: 'header',
+          name: loc.header.toLowerCase(),
+          prefix: loc.prefix ?? (loc.header.toLowerCase() === 'authorization' ? 'Bearer ' : ''),
+        };
+      if ('query' in loc && loc.query) return { kind: 'query', name: loc.query };
+      return { kind: 'cookie', name: (loc as { cookie: string }).cookie };
+    },
+  );
   return {
     name: `${j.metadata.namespace}/${j.metadata.name}`,
     source: refOf(j),
@@ -167,7 +185,10 @@ export function compileAuthorizationPolicy(p: AuthorizationPolicy): IRAuthorizat
     copy('namespaces', r.namespaces);
     copy('sourceIps', r.sourceIPs);
     copy('notSourceIps', r.notSourceIPs);
-    copy('hosts', r.hosts?.map((h) => h.toLowerCase()));
+    copy(
+      'hosts',
+      r.hosts?.map((h) => h.toLowerCase()),
+    );
     copy('methods', r.methods);
     copy('notMethods', r.notMethods);
     copy('paths', r.paths);
@@ -195,7 +216,9 @@ export function selectorMatches(sel: MappingSelectorSpec, policyNamespace: strin
   const byName =
     sel.names === undefined ||
     sel.names.some((n) =>
-      n.includes('/') ? n === `${m.metadata.namespace}/${m.metadata.name}` : m.metadata.namespace === policyNamespace && n === m.metadata.name,
+      n.includes('/')
+        ? n === `${m.metadata.namespace}/${m.metadata.name}`
+        : m.metadata.namespace === policyNamespace && n === m.metadata.name,
     );
   const byLabels = sel.matchLabels === undefined || labelsMatch(sel.matchLabels, m.metadata.labels ?? {});
   return byName && byLabels;
@@ -225,7 +248,11 @@ export function attachAuth(
       jwtOptional: jwt.length > 0 && jwt.every((j) => !j.required),
     };
     route.authorizationPolicies = policies
-      .filter((p) => p.res.spec.selector && mappings.some((m) => selectorMatches(p.res.spec.selector!, p.res.metadata.namespace, m)))
+      .filter(
+        (p) =>
+          p.res.spec.selector &&
+          mappings.some((m) => selectorMatches(p.res.spec.selector!, p.res.metadata.namespace, m)),
+      )
       .map((p) => p.ir.name)
       .sort();
   }

@@ -42,7 +42,8 @@ function coreKeys(info: MappingInfo, ctx: CompileContext): Record<string, unknow
     circuit_breakers: s.circuitBreakers ?? moduleBreakers(ctx) ?? [],
     connect_timeout_ms: s.connectTimeoutMs ?? 3000,
     cluster_idle_timeout_ms: s.clusterIdleTimeoutMs ?? mod.clusterIdleTimeoutMs ?? 0,
-    cluster_max_connection_lifetime_ms: s.clusterMaxConnectionLifetimeMs ?? mod.clusterMaxConnectionLifetimeMs ?? 0,
+    cluster_max_connection_lifetime_ms:
+      s.clusterMaxConnectionLifetimeMs ?? mod.clusterMaxConnectionLifetimeMs ?? 0,
     headers: info.headers.map((h) => `${h.name}=${h.value ?? '*'}${h.regex ? '~' : ''}`).sort(),
     keepalive: s.keepalive ?? mod.keepalive ?? null,
     labels: s.labels ?? null,
@@ -148,8 +149,8 @@ function headerValues(map: Record<string, AddHeaderValue> | undefined): IRHeader
     .map((name) => {
       const v = map[name]!;
       return typeof v === 'string'
-        ? { name: name.toLowerCase(), value: v, append: true }
-        : { name: name.toLowerCase(), value: v.value, append: v.append !== false };
+        ? { append: true, name: name.toLowerCase(), value: v }
+        : { append: v.append !== false, name: name.toLowerCase(), value: v.value };
     });
 }
 
@@ -160,17 +161,18 @@ function removeList(v: string[] | string | undefined): string[] {
 
 function retryPolicy(p: RetryPolicySpec | undefined): IRRetryPolicy | undefined {
   if (!p) return undefined;
+  // Keys in sorted order throughout the IR: stableStringify then runs at native JSON speed.
   return {
+    backoffBaseMs: 25,
+    backoffMaxMs: 250,
+    numRetries: p.numRetries ?? 1,
+    perTryTimeoutMs: p.perTryTimeout !== undefined ? (parseDurationMs(p.perTryTimeout) ?? 0) : 0,
+    retriableStatusCodes: [],
+    retryNonIdempotent: false,
     retryOn: (p.retryOn ?? '5xx')
       .split(',')
       .map((x) => x.trim())
       .filter((x) => x !== ''),
-    numRetries: p.numRetries ?? 1,
-    perTryTimeoutMs: p.perTryTimeout !== undefined ? (parseDurationMs(p.perTryTimeout) ?? 0) : 0,
-    retriableStatusCodes: [],
-    backoffBaseMs: 25,
-    backoffMaxMs: 250,
-    retryNonIdempotent: false,
   };
 }
 
@@ -195,28 +197,34 @@ function specifierEntry(s: LabelSpecifier): IRRateLimitEntry | undefined {
   if ('sourceCluster' in s) return { kind: 'source-cluster' };
   if ('destinationCluster' in s) return { kind: 'destination-cluster' };
   if ('remoteAddress' in s) return { kind: 'remote-address' };
-  if ('genericKey' in s) return { kind: 'generic', key: s.genericKey.key ?? 'generic_key', value: s.genericKey.value };
+  if ('genericKey' in s)
+    return { key: s.genericKey.key ?? 'generic_key', kind: 'generic', value: s.genericKey.value };
   if ('requestHeaders' in s)
     return {
-      kind: 'request-header',
       header: s.requestHeaders.headerName.toLowerCase(),
       key: s.requestHeaders.key ?? s.requestHeaders.headerName,
+      kind: 'request-header',
       omitIfNotPresent: s.requestHeaders.omitIfNotPresent === true,
     };
   return undefined;
 }
 
 /** Mapping `labels` → rate-limit descriptor recipes, Module `default_labels` prepended per domain. */
-export function rateLimitActions(labels: LabelsSpec | undefined, ctx: CompileContext, defaults: LabelsSpec): IRRateLimitAction[] {
+export function rateLimitActions(
+  labels: LabelsSpec | undefined,
+  ctx: CompileContext,
+  defaults: LabelsSpec,
+): IRRateLimitAction[] {
   if (!labels) return [];
   const out: IRRateLimitAction[] = [];
   for (const domain of Object.keys(labels).sort()) {
     const prefix: IRRateLimitEntry[] = [];
     for (const g of defaults[domain] ?? [])
-      for (const specs of Object.values(g)) for (const s of specs) {
-        const e = specifierEntry(s);
-        if (e) prefix.push(e);
-      }
+      for (const specs of Object.values(g))
+        for (const s of specs) {
+          const e = specifierEntry(s);
+          if (e) prefix.push(e);
+        }
     for (const group of labels[domain] ?? []) {
       for (const specs of Object.values(group)) {
         const entries = specs.map(specifierEntry).filter((e): e is IRRateLimitEntry => e !== undefined);
@@ -233,18 +241,19 @@ function localRateLimit(spec: MappingSpec): IRLocalRateLimit | undefined {
   if (!rl) return undefined;
   const unitMs = rl.unit === 'hour' ? 3_600_000 : rl.unit === 'minute' ? 60_000 : 1000;
   return {
-    maxTokens: rl.burst ?? rl.requestsPerUnit,
-    tokensPerFill: rl.requestsPerUnit,
-    fillIntervalMs: unitMs,
     descriptors: [],
+    fillIntervalMs: unitMs,
+    maxTokens: rl.burst ?? rl.requestsPerUnit,
     responseHeaders: rl.responseHeaders !== false,
+    tokensPerFill: rl.requestsPerUnit,
   };
 }
 
 /** The rewrite a member applies (default "/" only for prefix matches: the Emissary-bug fix). */
 function rewriteOf(info: MappingInfo): IRPathRewrite | undefined {
   const s = info.spec;
-  if (s.regexRewrite) return { kind: 'regex', pattern: s.regexRewrite.pattern, substitution: s.regexRewrite.substitution };
+  if (s.regexRewrite)
+    return { kind: 'regex', pattern: s.regexRewrite.pattern, substitution: s.regexRewrite.substitution };
   const isPrefix = info.path.kind === 'prefix' || info.path.kind === 'segment-prefix';
   const rewrite = s.rewrite ?? (isPrefix ? '/' : undefined);
   if (rewrite === undefined || rewrite === '') return undefined;
@@ -308,10 +317,12 @@ function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | unde
     const p = parseService(s.service);
     if (p.ok) {
       const port = p.value.port ?? (p.value.scheme === 'https' ? 443 : 80);
-      addRequest.push({ name: 'l5d-dst-override', value: `${p.value.host}:${port}`, append: false });
+      addRequest.push({ append: false, name: 'l5d-dst-override', value: `${p.value.host}:${port}` });
     }
   }
-  const upgrades = [...(s.allowUpgrade ?? []), ...(s.useWebsocket ? ['websocket'] : [])].map((u) => u.toLowerCase());
+  const upgrades = [...(s.allowUpgrade ?? []), ...(s.useWebsocket ? ['websocket'] : [])].map((u) =>
+    u.toLowerCase(),
+  );
   const cors = s.cors ?? mod.cors;
   const rewrite = rewriteOf(info);
   const retry = retryPolicy(s.retryPolicy ?? mod.retryPolicy);
@@ -335,9 +346,16 @@ function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | unde
       priority: s.priority?.toLowerCase() === 'high' ? 'high' : 'default',
       caseSensitive: info.caseSensitive,
       removeRequest: removeList(s.removeRequestHeaders),
-      responseHeaders: { add: headerValues(s.addResponseHeaders), remove: removeList(s.removeResponseHeaders) },
+      responseHeaders: {
+        add: headerValues(s.addResponseHeaders),
+        remove: removeList(s.removeResponseHeaders),
+      },
       ...(cors ? { cors: toCorsPolicy(cors) } : {}),
-      contextExtensions: Object.fromEntries(Object.keys(ext).sort().map((k) => [k, ext[k]!])),
+      contextExtensions: Object.fromEntries(
+        Object.keys(ext)
+          .sort()
+          .map((k) => [k, ext[k]!]),
+      ),
       bypass: s.bypassAuth === true,
       ...(lrl ? { localRateLimit: lrl } : {}),
     },
@@ -359,9 +377,21 @@ export function compileGroup(
   const redirects = members.filter((m) => m.spec.shadow !== true && m.spec.hostRedirect === true);
   const normal = members.filter((m) => m.spec.shadow !== true && m.spec.hostRedirect !== true);
   for (const extra of shadows.slice(1))
-    ctx.report(extra.m, 'spec.shadow', `only one shadow Mapping per match is allowed; ${shadows[0]!.key} is used`, 'error', 'extra-shadow');
+    ctx.report(
+      extra.m,
+      'spec.shadow',
+      `only one shadow Mapping per match is allowed; ${shadows[0]!.key} is used`,
+      'error',
+      'extra-shadow',
+    );
   for (const extra of redirects.slice(1))
-    ctx.report(extra.m, 'spec.host_redirect', `only one host_redirect Mapping per match is allowed; ${redirects[0]!.key} is used`, 'error', 'extra-redirect');
+    ctx.report(
+      extra.m,
+      'spec.host_redirect',
+      `only one host_redirect Mapping per match is allowed; ${redirects[0]!.key} is used`,
+      'error',
+      'extra-redirect',
+    );
 
   const primary = redirects[0] ?? normal[0];
   if (!primary) {
@@ -375,47 +405,59 @@ export function compileGroup(
     return undefined;
   }
   const groupId = primary.groupId;
-  const sources = members.map((m) => ({ kind: 'Mapping', namespace: m.m.metadata.namespace, name: m.m.metadata.name }));
+  const sources = members.map((m) => ({
+    kind: 'Mapping',
+    name: m.m.metadata.name,
+    namespace: m.m.metadata.namespace,
+  }));
   const headers = headerMatchers(primary);
   const queryParams = queryMatchers(primary);
   const rateLimits = rateLimitActions(primary.spec.labels, ctx, labelDefaults);
-  const base = {
-    group: groupId,
-    sources,
-    rateLimits,
-    authorizationPolicies: [] as string[],
-  };
 
   if (redirects[0]) {
     const r = redirects[0];
     const s = r.spec;
     if (normal.length > 0)
       for (const n of normal)
-        ctx.report(n.m, 'spec', `ignored: ${r.key} redirects every request with this match (host_redirect)`, 'warning', 'redirect-shadows');
+        ctx.report(
+          n.m,
+          'spec',
+          `ignored: ${r.key} redirects every request with this match (host_redirect)`,
+          'warning',
+          'redirect-shadows',
+        );
     const p = parseService(s.service);
-    const action: IRRouteAction = {
-      kind: 'redirect',
-      ...(p.ok ? { host: p.value.ipv6 ? `[${p.value.host}]` : p.value.host } : {}),
-      ...(p.ok && p.value.scheme ? { scheme: p.value.scheme } : {}),
-      ...(p.ok && p.value.port !== undefined ? { port: p.value.port } : {}),
-      ...(s.pathRedirect !== undefined
-        ? { path: { kind: 'full', value: s.pathRedirect } as IRPathRewrite }
+    const path: IRPathRewrite | undefined =
+      s.pathRedirect !== undefined
+        ? { kind: 'full', value: s.pathRedirect }
         : s.prefixRedirect !== undefined
-          ? { path: { kind: 'prefix', value: s.prefixRedirect } as IRPathRewrite }
+          ? { kind: 'prefix', value: s.prefixRedirect }
           : s.regexRedirect !== undefined
-            ? { path: { kind: 'regex', pattern: s.regexRedirect.pattern, substitution: s.regexRedirect.substitution } as IRPathRewrite }
-            : {}),
+            ? { kind: 'regex', pattern: s.regexRedirect.pattern, substitution: s.regexRedirect.substitution }
+            : undefined;
+    const action: IRRouteAction = {
+      ...(p.ok ? { host: p.value.ipv6 ? `[${p.value.host}]` : p.value.host } : {}),
+      kind: 'redirect',
+      ...(path ? { path } : {}),
+      ...(p.ok && p.value.port !== undefined ? { port: p.value.port } : {}),
+      ...(p.ok && p.value.scheme ? { scheme: p.value.scheme } : {}),
       statusCode: (s.redirectResponseCode ?? 301) as 301 | 302 | 303 | 307 | 308,
     };
     const route: IRRoute = {
-      name: r.key,
-      ...base,
-      match: { path: r.path, caseSensitive: r.caseSensitive, headers, queryParams },
       action,
-      requestHeaders: { add: [], remove: [] },
-      responseHeaders: { add: headerValues(s.addResponseHeaders), remove: removeList(s.removeResponseHeaders) },
       // Redirects never reach an upstream, so external auth is skipped as in Emissary.
-      auth: { bypassExtAuthz: true, contextExtensions: {}, jwtProviders: [], jwtOptional: false },
+      auth: { bypassExtAuthz: true, contextExtensions: {}, jwtOptional: false, jwtProviders: [] },
+      authorizationPolicies: [],
+      group: groupId,
+      match: { caseSensitive: r.caseSensitive, headers, path: r.path, queryParams },
+      name: r.key,
+      rateLimits,
+      requestHeaders: { add: [], remove: [] },
+      responseHeaders: {
+        add: headerValues(s.addResponseHeaders),
+        remove: removeList(s.removeResponseHeaders),
+      },
+      sources,
       statsName: statsName(r.key),
     };
     return { groupId, primary: r, members, routeWeight: r.routeWeight, routes: [route] };
@@ -424,7 +466,13 @@ export function compileGroup(
   const cumulative = canaryCumulative(normal, ctx);
   if (!cumulative) return undefined;
   // canaryCumulative orders weighted members first; keep that order for the routes.
-  const ordered = normal.length === 1 ? normal : [...normal.filter((m) => m.spec.weight !== undefined), ...normal.filter((m) => m.spec.weight === undefined)];
+  const ordered =
+    normal.length === 1
+      ? normal
+      : [
+          ...normal.filter((m) => m.spec.weight !== undefined),
+          ...normal.filter((m) => m.spec.weight === undefined),
+        ];
   const routes: MemberRoute[] = [];
   const shares: number[] = [];
   const cum: number[] = [];
@@ -446,53 +494,67 @@ export function compileGroup(
   }
 
   const sig = (mr: MemberRoute) => stableStringify(mr.attrs);
-  const sameAttrs = routes.every((r) => sig(r) === sig(routes[0]!));
+  const sameAttrs = routes.length === 1 || routes.every((r) => sig(r) === sig(routes[0]!));
   const out: IRRoute[] = [];
   const build = (members: MemberRoute[], weights: number[], name: string, fraction?: number): IRRoute => {
     const first = members[0]!;
     const a = first.attrs;
     const sameHostRewrite = members.every((m) => m.hostRewrite === first.hostRewrite);
-    const sameAdd = members.every((m) => stableStringify(m.addRequest) === stableStringify(first.addRequest));
+    const sameAdd =
+      members.length === 1 ||
+      members.every((m) => stableStringify(m.addRequest) === stableStringify(first.addRequest));
     const clusters: IRWeightedCluster[] = members.map((m, i) => ({
       cluster: m.cluster,
-      weight: weights[i]!,
       ...(!sameHostRewrite && m.hostRewrite ? { hostRewrite: m.hostRewrite } : {}),
       ...(!sameAdd && m.addRequest.length > 0 ? { requestHeaders: { add: m.addRequest, remove: [] } } : {}),
-      source: { kind: 'Mapping', namespace: m.info.m.metadata.namespace, name: m.info.m.metadata.name },
+      // Which Mapping contributed a backend matters only when there are several.
+      ...(members.length > 1
+        ? {
+            source: { kind: 'Mapping', name: m.info.m.metadata.name, namespace: m.info.m.metadata.namespace },
+          }
+        : {}),
+      weight: weights[i]!,
     }));
     const action: IRRouteActionForward = {
-      kind: 'forward',
-      clusters,
-      ...(a.rewrite ? { rewrite: a.rewrite } : {}),
-      ...(sameHostRewrite && first.hostRewrite ? { hostRewrite: first.hostRewrite } : {}),
       autoHostRewrite: a.autoHostRewrite,
-      timeoutMs: a.timeoutMs,
-      idleTimeoutMs: a.idleTimeoutMs,
-      ...(a.retry ? { retry: a.retry } : {}),
-      mirrors,
-      upgrades: a.upgrades,
-      ...(a.hashPolicy ? { hashPolicy: a.hashPolicy } : {}),
+      clusters,
       grpc: a.grpc,
+      ...(a.hashPolicy ? { hashPolicy: a.hashPolicy } : {}),
+      ...(sameHostRewrite && first.hostRewrite ? { hostRewrite: first.hostRewrite } : {}),
+      idleTimeoutMs: a.idleTimeoutMs,
+      kind: 'forward',
+      mirrors,
       priority: a.priority,
+      ...(a.retry ? { retry: a.retry } : {}),
+      ...(a.rewrite ? { rewrite: a.rewrite } : {}),
+      timeoutMs: a.timeoutMs,
+      upgrades: a.upgrades,
     };
     return {
-      name,
-      ...base,
-      match: {
-        path: first.info.path,
-        caseSensitive: a.caseSensitive,
-        headers,
-        queryParams,
-        ...(fraction !== undefined ? { fraction } : {}),
-      },
       action,
+      auth: {
+        bypassExtAuthz: a.bypass,
+        contextExtensions: a.contextExtensions,
+        jwtOptional: false,
+        jwtProviders: [],
+      },
+      authorizationPolicies: [],
+      ...(a.cors ? { cors: a.cors } : {}),
+      group: groupId,
+      ...(a.localRateLimit ? { localRateLimit: a.localRateLimit } : {}),
+      match: {
+        caseSensitive: a.caseSensitive,
+        ...(fraction !== undefined ? { fraction } : {}),
+        headers,
+        path: first.info.path,
+        queryParams,
+      },
+      name,
+      rateLimits,
       requestHeaders: { add: sameAdd ? first.addRequest : [], remove: a.removeRequest },
       responseHeaders: a.responseHeaders,
-      ...(a.cors ? { cors: a.cors } : {}),
-      auth: { bypassExtAuthz: a.bypass, contextExtensions: a.contextExtensions, jwtProviders: [], jwtOptional: false },
-      rateLimits,
-      ...(a.localRateLimit ? { localRateLimit: a.localRateLimit } : {}),
-      statsName: statsName(first.info.key),
+      sources,
+      statsName: statsName(name.replace(/#\d+$/, '')),
     };
   };
   const groupName = primary.key;

@@ -50,14 +50,21 @@ export function hostInfos(hosts: Host[], ctx: CompileContext): HostInfo[] {
     if (s.tlsContext) {
       tlsCtx = ctx.tlsContexts.get(s.tlsContext.name);
       if (!tlsCtx)
-        ctx.report(h, 'spec.tlsContext.name', `TLSContext "${s.tlsContext.name}" is not defined`, 'error', 'unknown-tls-context');
+        ctx.report(
+          h,
+          'spec.tlsContext.name',
+          `TLSContext "${s.tlsContext.name}" is not defined`,
+          'error',
+          'unknown-tls-context',
+        );
     } else if (hostname !== '*') {
       // Emissary also links a TLSContext whose `hosts` list this hostname.
       tlsCtx = contexts.find((c) => (c.spec.hosts ?? []).some((x) => x === hostname));
     }
     let secret: string | undefined;
     let ca: string | undefined;
-    if (s.tlsSecret) secret = kubernetesSecret(ctx, s.tlsSecret.namespace ?? h.metadata.namespace, s.tlsSecret.name);
+    if (s.tlsSecret)
+      secret = kubernetesSecret(ctx, s.tlsSecret.namespace ?? h.metadata.namespace, s.tlsSecret.name);
     if (tlsCtx) {
       const sec = tlsContextSecrets(ctx, tlsCtx);
       secret ??= sec.certificate;
@@ -73,23 +80,43 @@ export function hostInfos(hosts: Host[], ctx: CompileContext): HostInfo[] {
       const cipherSuites = inline?.cipherSuites ?? t?.cipherSuites;
       const ecdhCurves = inline?.ecdhCurves ?? t?.ecdhCurves;
       tls = {
-        serverNames: hostname === '*' ? [] : [hostname.replace(/:\d+$/, '')],
-        secret,
-        ...(minVersion ? { minVersion } : {}),
-        ...(maxVersion ? { maxVersion } : {}),
         alpnProtocols: alpn(inline?.alpnProtocols ?? t?.alpnProtocols),
         ...(cipherSuites ? { cipherSuites } : {}),
-        ...(ecdhCurves ? { ecdhCurves } : {}),
         ...(ca ? { clientCaSecret: ca } : {}),
+        ...(ecdhCurves ? { ecdhCurves } : {}),
+        ...(maxVersion ? { maxVersion } : {}),
+        ...(minVersion ? { minVersion } : {}),
         requireClientCertificate: (inline?.certRequired ?? t?.certRequired) === true,
+        secret,
+        serverNames: hostname === '*' ? [] : [hostname.replace(/:\d+$/, '')],
       };
     } else if (s.tls || s.tlsContext) {
-      ctx.report(h, 'spec.tlsSecret', 'TLS settings without a certificate: set tlsSecret (or a TLSContext with secret)', 'warning', 'tls-without-cert');
+      ctx.report(
+        h,
+        'spec.tlsSecret',
+        'TLS settings without a certificate: set tlsSecret (or a TLSContext with secret)',
+        'warning',
+        'tls-without-cert',
+      );
     }
     const action = s.requestPolicy?.insecure?.action;
     const insecure: IRVirtualHost['insecure'] =
-      action === 'Route' ? 'route' : action === 'Reject' ? 'reject' : action === 'Redirect' ? 'redirect' : tls ? 'redirect' : 'route';
-    return { h, hostname, ...(sel && Object.keys(sel).length > 0 ? { matchLabels: sel } : {}), ...(tls ? { tls } : {}), insecure };
+      action === 'Route'
+        ? 'route'
+        : action === 'Reject'
+          ? 'reject'
+          : action === 'Redirect'
+            ? 'redirect'
+            : tls
+              ? 'redirect'
+              : 'route';
+    return {
+      h,
+      hostname,
+      ...(sel && Object.keys(sel).length > 0 ? { matchLabels: sel } : {}),
+      ...(tls ? { tls } : {}),
+      insecure,
+    };
   });
 }
 
@@ -115,6 +142,10 @@ function routesFor(group: CompiledGroup, domain: string): IRRoute[] {
   return group.routes.map((r) => ({ ...r, match: { ...r.match, headers: [auth, ...r.match.headers] } }));
 }
 
+function isGenerated(h: Host): boolean {
+  return h.metadata.annotations?.['gateway.sdk/generated-from'] !== undefined;
+}
+
 function domainOrder(a: string, b: string): number {
   const rank = (d: string) => (d === '*' ? 2 : d.includes('*') ? 1 : 0);
   const ra = rank(a);
@@ -134,10 +165,14 @@ function buildVirtualHosts(
   for (const h of hosts) {
     const prev = byDomain.get(h.hostname);
     if (prev) {
+      // Prefer a Host with a certificate; generated Hosts (from Ingresses) never warn.
+      if (h.tls && !prev.tls) byDomain.set(h.hostname, h);
+      if (isGenerated(h.h) || isGenerated(prev.h)) continue;
+      const chosen = byDomain.get(h.hostname)!;
       ctx.report(
         h.h,
         'spec.hostname',
-        `hostname "${h.hostname}" is also served by Host ${prev.h.metadata.namespace}/${prev.h.metadata.name}; using that Host's settings and routes`,
+        `hostname "${h.hostname}" is served by Hosts ${prev.h.metadata.namespace}/${prev.h.metadata.name} and ${h.h.metadata.namespace}/${h.h.metadata.name}; using ${chosen.h.metadata.namespace}/${chosen.h.metadata.name} (${chosen.tls ? 'it has a certificate' : 'first by name'})`,
         'warning',
         'duplicate-hostname',
       );
@@ -150,14 +185,14 @@ function buildVirtualHosts(
     const h = byDomain.get(domain)!;
     const routes: IRRoute[] = [];
     for (const g of groups) if (hostAttaches(h, g)) routes.push(...routesFor(g, domain));
-    return { name: `${listenerName}/${domain}`, domains: [domain], insecure: h.insecure, routes };
+    return { domains: [domain], insecure: h.insecure, name: `${listenerName}/${domain}`, routes };
   });
 }
 
 function defaultVirtualHost(listenerName: string, groups: CompiledGroup[]): IRVirtualHost {
   const routes: IRRoute[] = [];
   for (const g of groups) routes.push(...routesFor(g, '*'));
-  return { name: `${listenerName}/*`, domains: ['*'], insecure: 'route', routes };
+  return { domains: ['*'], insecure: 'route', name: `${listenerName}/*`, routes };
 }
 
 function listenerTls(hosts: HostInfo[]): IRListenerTls[] {
@@ -179,6 +214,20 @@ function listenerTls(hosts: HostInfo[]): IRListenerTls[] {
 }
 
 /** Builds listeners with their virtual hosts (defaults per docs/architecture.md). */
+/** Listener with keys in sorted order (stableStringify's fast path). */
+function sortedListener(l: IRListener): IRListener {
+  return {
+    address: l.address,
+    name: l.name,
+    port: l.port,
+    protocol: l.protocol,
+    securityModel: l.securityModel,
+    statsPrefix: l.statsPrefix,
+    tls: l.tls,
+    virtualHosts: l.virtualHosts,
+  };
+}
+
 export function buildListeners(
   listeners: Listener[],
   hosts: HostInfo[],
@@ -194,22 +243,27 @@ export function buildListeners(
       protocol: 'http',
       securityModel: 'XFP',
       statsPrefix: 'ingress-http',
-      virtualHosts: hosts.length === 0 ? [defaultVirtualHost('listener-8080', groups)] : buildVirtualHosts('listener-8080', hosts, groups, ctx),
+      virtualHosts:
+        hosts.length === 0
+          ? [defaultVirtualHost('listener-8080', groups)]
+          : buildVirtualHosts('listener-8080', hosts, groups, ctx),
       tls: [],
     };
-    out.push(http);
+    out.push(sortedListener(http));
     const tlsHosts = hosts.filter((h) => h.tls);
     if (tlsHosts.length > 0) {
-      out.push({
-        name: 'listener-8443',
-        address: '0.0.0.0',
-        port: 8443,
-        protocol: 'https',
-        securityModel: 'XFP',
-        statsPrefix: 'ingress-https',
-        virtualHosts: buildVirtualHosts('listener-8443', tlsHosts, groups, ctx),
-        tls: listenerTls(tlsHosts),
-      });
+      out.push(
+        sortedListener({
+          name: 'listener-8443',
+          address: '0.0.0.0',
+          port: 8443,
+          protocol: 'https',
+          securityModel: 'XFP',
+          statsPrefix: 'ingress-https',
+          virtualHosts: buildVirtualHosts('listener-8443', tlsHosts, groups, ctx),
+          tls: listenerTls(tlsHosts),
+        }),
+      );
     }
     return out;
   }
@@ -217,7 +271,13 @@ export function buildListeners(
   for (const l of listeners) {
     const prev = ports.get(l.spec.port);
     if (prev) {
-      ctx.report(l, 'spec.port', `port ${l.spec.port} is already used by Listener ${prev.metadata.namespace}/${prev.metadata.name}; ignored`, 'error', 'duplicate-port');
+      ctx.report(
+        l,
+        'spec.port',
+        `port ${l.spec.port} is already used by Listener ${prev.metadata.namespace}/${prev.metadata.name}; ignored`,
+        'error',
+        'duplicate-port',
+      );
       continue;
     }
     ports.set(l.spec.port, l);
@@ -242,24 +302,33 @@ export function buildListeners(
     let virtualHosts: IRVirtualHost[] = [];
     let tls: IRListenerTls[] = [];
     if (protocol === 'http') {
-      virtualHosts = hosts.length === 0 ? [defaultVirtualHost(name, groups)] : buildVirtualHosts(name, bound, groups, ctx);
+      virtualHosts =
+        hosts.length === 0 ? [defaultVirtualHost(name, groups)] : buildVirtualHosts(name, bound, groups, ctx);
     } else if (protocol === 'https') {
       const tlsHosts = bound.filter((h) => h.tls);
       if (tlsHosts.length === 0)
-        ctx.report(l, 'spec.protocol', `HTTPS Listener on port ${s.port} has no Host with a certificate bound to it; it serves nothing`, 'warning', 'https-without-hosts');
+        ctx.report(
+          l,
+          'spec.protocol',
+          `HTTPS Listener on port ${s.port} has no Host with a certificate bound to it; it serves nothing`,
+          'warning',
+          'https-without-hosts',
+        );
       virtualHosts = buildVirtualHosts(name, tlsHosts, groups, ctx);
       tls = listenerTls(tlsHosts);
     }
-    out.push({
-      name,
-      address: '0.0.0.0',
-      port: s.port,
-      protocol,
-      securityModel: s.securityModel,
-      statsPrefix: s.statsPrefix ?? (protocol === 'https' ? 'ingress-https' : 'ingress-http'),
-      virtualHosts,
-      tls,
-    });
+    out.push(
+      sortedListener({
+        name,
+        address: '0.0.0.0',
+        port: s.port,
+        protocol,
+        securityModel: s.securityModel,
+        statsPrefix: s.statsPrefix ?? (protocol === 'https' ? 'ingress-https' : 'ingress-http'),
+        virtualHosts,
+        tls,
+      }),
+    );
   }
   return out;
 }

@@ -1,9 +1,9 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { sealIR } from '../ir/defaults.js';
 import type { GatewayIR, IRCluster, IRFilters, IRRoute } from '../ir/types.js';
-import { normalizeLabels } from '../load/labels.js';
-import { loadYaml } from '../load/index.js';
 import type { LoadOptions } from '../load/context.js';
+import { loadYaml } from '../load/index.js';
+import { normalizeLabels } from '../load/labels.js';
 import type { AuthService, RateLimitService } from '../model/auth-service.js';
 import type { LabelsSpec } from '../model/common.js';
 import type { Host } from '../model/host.js';
@@ -26,7 +26,7 @@ import {
   pickOne,
 } from './filters.js';
 import { type CompiledGroup, compileGroup } from './groups.js';
-import { buildListeners, hostInfos, selectingHosts } from './hosts.js';
+import { buildListeners, hostAttaches, hostInfos, selectingHosts } from './hosts.js';
 import { compareWeights, type MappingInfo, mappingInfo } from './mapping-info.js';
 import { settingsFromModule } from './settings.js';
 import { compileTcp } from './tcp.js';
@@ -102,7 +102,13 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     if (r.kind === 'Module' && r !== validation.module) return false;
     const ids = ambassadorIds(r);
     if (!ids.includes(ambassadorId) && !ids.includes('_automatic_')) {
-      ctx.report(r, 'spec.ambassador_id', `ambassador_id ${JSON.stringify(ids)} does not include "${ambassadorId}"; skipped`, 'notice', 'other-ambassador-id');
+      ctx.report(
+        r,
+        'spec.ambassador_id',
+        `ambassador_id ${JSON.stringify(ids)} does not include "${ambassadorId}"; skipped`,
+        'notice',
+        'other-ambassador-id',
+      );
       return false;
     }
     return true;
@@ -112,7 +118,14 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
 
   for (const t of of('TLSContext') as TLSContext[]) {
     if (!ctx.tlsContexts.has(t.metadata.name)) ctx.tlsContexts.set(t.metadata.name, t);
-    else ctx.report(t, 'metadata.name', `TLSContext names are global; "${t.metadata.name}" is already defined; ignored`, 'error', 'duplicate-tls-context');
+    else
+      ctx.report(
+        t,
+        'metadata.name',
+        `TLSContext names are global; "${t.metadata.name}" is already defined; ignored`,
+        'error',
+        'duplicate-tls-context',
+      );
   }
 
   // Gateway-wide filters.
@@ -122,7 +135,8 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     const ext = compileAuthService(authService, ctx);
     if (ext) filters.extAuthz = ext;
   }
-  const defaultDomain = typeof moduleConfig.defaultLabelDomain === 'string' ? moduleConfig.defaultLabelDomain : 'ambassador';
+  const defaultDomain =
+    typeof moduleConfig.defaultLabelDomain === 'string' ? moduleConfig.defaultLabelDomain : 'ambassador';
   const rls = pickOne(of('RateLimitService') as RateLimitService[], ctx);
   if (rls) {
     const r = compileRateLimitService(rls, ctx, defaultDomain);
@@ -134,7 +148,10 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     if (ir) providers.push({ res: j, ir });
   }
   filters.jwt = providers.map((p) => p.ir);
-  const policies = (of('AuthorizationPolicy') as AuthorizationPolicy[]).map((res) => ({ res, ir: compileAuthorizationPolicy(res) }));
+  const policies = (of('AuthorizationPolicy') as AuthorizationPolicy[]).map((res) => ({
+    res,
+    ir: compileAuthorizationPolicy(res),
+  }));
   filters.authorization = policies.map((p) => p.ir);
 
   // Mappings → groups (Map keyed by group id: linear in the number of Mappings).
@@ -154,7 +171,11 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     if (g) compiled.push(g);
   }
   // Route order: descending route weight (Emissary), ties by group id, so input order never matters.
-  compiled.sort((a, b) => compareWeights(b.routeWeight, a.routeWeight) || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  compiled.sort(
+    (a, b) =>
+      compareWeights(b.routeWeight, a.routeWeight) ||
+      (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0),
+  );
 
   attachAuth(
     compiled.flatMap((g) => g.routes.map((route) => ({ route, mappings: mappingsOf(g, route) }))),
@@ -164,13 +185,13 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
 
   if (hosts.length > 0) {
     for (const g of compiled) {
-      if (!hosts.some((h) => attachesAny(h, g))) {
+      if (!hosts.some((h) => hostAttaches(h, g))) {
         ctx.report(
           g.primary.m,
-          g.primary.host === undefined ? 'spec.hostname' : 'spec.hostname',
+          'spec.hostname',
           g.primary.host === undefined
             ? 'this Mapping has no hostname and no Host selects it by labels, so it is served nowhere (set hostname: "*" to serve it on every Host)'
-            : `no Host matches hostname "${g.primary.host}", so this Mapping is served nowhere`,
+            : `no Host serves hostname "${g.primary.host}" (hostnames and mappingSelectors must both match), so this Mapping is served nowhere`,
           'warning',
           'unattached-mapping',
         );
@@ -202,15 +223,34 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
   const clusters: IRCluster[] = [...used]
     .map((n) => ({ ...ctx.clusters.get(n)!.cluster, name: newName(n) }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const finalListeners = rename.size === 0 ? listeners : listeners.map((l) => ({
-    ...l,
-    virtualHosts: l.virtualHosts.map((vh) => ({ ...vh, routes: vh.routes.map((r) => renameRoute(r, newName)) })),
-  }));
-  const finalTcp = rename.size === 0 ? tcpRoutes : tcpRoutes.map((t) => ({ ...t, clusters: t.clusters.map((c) => ({ ...c, cluster: newName(c.cluster) })) }));
+  const finalListeners =
+    rename.size === 0
+      ? listeners
+      : listeners.map((l) => ({
+          ...l,
+          virtualHosts: l.virtualHosts.map((vh) => ({
+            ...vh,
+            routes: vh.routes.map((r) => renameRoute(r, newName)),
+          })),
+        }));
+  const finalTcp =
+    rename.size === 0
+      ? tcpRoutes
+      : tcpRoutes.map((t) => ({
+          ...t,
+          clusters: t.clusters.map((c) => ({ ...c, cluster: newName(c.cluster) })),
+        }));
   if (rename.size > 0) {
-    if (filters.extAuthz) filters.extAuthz = { ...filters.extAuthz, cluster: newName(filters.extAuthz.cluster) };
-    if (filters.rateLimitService) filters.rateLimitService = { ...filters.rateLimitService, cluster: newName(filters.rateLimitService.cluster) };
-    filters.jwt = filters.jwt.map((j) => (j.jwks.kind === 'remote' ? { ...j, jwks: { ...j.jwks, cluster: newName(j.jwks.cluster) } } : j));
+    if (filters.extAuthz)
+      filters.extAuthz = { ...filters.extAuthz, cluster: newName(filters.extAuthz.cluster) };
+    if (filters.rateLimitService)
+      filters.rateLimitService = {
+        ...filters.rateLimitService,
+        cluster: newName(filters.rateLimitService.cluster),
+      };
+    filters.jwt = filters.jwt.map((j) =>
+      j.jwks.kind === 'remote' ? { ...j, jwks: { ...j.jwks, cluster: newName(j.jwks.cluster) } } : j,
+    );
   }
   const secrets = [...ctx.secrets.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
@@ -223,16 +263,6 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     tcpRoutes: finalTcp,
   });
   return { ir, diagnostics: sortDiagnostics(ctx.diagnostics) };
-}
-
-function attachesAny(h: ReturnType<typeof hostInfos>[number], g: CompiledGroup): boolean {
-  const p = g.primary;
-  if (p.hostRegex) return true;
-  const labels = p.m.metadata.labels ?? {};
-  const labelsOk = !h.matchLabels || Object.entries(h.matchLabels).every(([k, v]) => labels[k] === v);
-  if (h.matchLabels && p.host !== undefined) return labelsOk;
-  if (h.matchLabels) return labelsOk;
-  return p.host !== undefined;
 }
 
 function mappingsOf(g: CompiledGroup, route: IRRoute): Mapping[] {
@@ -257,7 +287,8 @@ function moduleLabelDefaults(c: ModuleConfig): LabelsSpec {
   if (!d || typeof d !== 'object') return {};
   const raw: Record<string, unknown[]> = {};
   for (const [domain, v] of Object.entries(d)) {
-    if (v && Array.isArray((v as { defaults?: unknown[] }).defaults)) raw[domain] = [{ defaults: (v as { defaults: unknown[] }).defaults }];
+    if (v && Array.isArray((v as { defaults?: unknown[] }).defaults))
+      raw[domain] = [{ defaults: (v as { defaults: unknown[] }).defaults }];
   }
   const issues: SchemaIssue[] = [];
   return normalizeLabels(raw, 'spec.config.default_labels', issues) as LabelsSpec;
@@ -273,7 +304,11 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return list
     .map((d) => ({ d, k: key(d) }))
     .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-    .filter(({ k }) => (seen.has(k) ? false : (seen.add(k), true)))
+    .filter(({ k }) => {
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
     .map(({ d }) => d);
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IRHeaderMatch, IRPathMatch, IRQueryMatch, IRStringMatch } from '../ir/types.js';
-import type { ModuleConfig } from '../model/module.js';
-import type { Mapping, MappingSpec } from '../model/mapping.js';
 import type { Host } from '../model/host.js';
+import type { Mapping, MappingSpec } from '../model/mapping.js';
+import type { ModuleConfig } from '../model/module.js';
 import { parseHostGlob } from '../util/globs.js';
 
 /** One `name: value` match entry as Emissary's KeyValueDecorator sees it. */
@@ -34,7 +34,12 @@ export interface MappingInfo {
 }
 
 /** Fields Module `defaults.httpmapping` may supply (as in Emissary's AllowedKeys with defaults). */
-const DEFAULTABLE = ['addRequestHeaders', 'addResponseHeaders', 'removeRequestHeaders', 'removeResponseHeaders'] as const;
+const DEFAULTABLE = [
+  'addRequestHeaders',
+  'addResponseHeaders',
+  'removeRequestHeaders',
+  'removeResponseHeaders',
+] as const;
 
 export function applyMappingDefaults(spec: MappingSpec, module: ModuleConfig): MappingSpec {
   const d = module.defaults?.httpmapping;
@@ -57,7 +62,11 @@ function entryLength(e: MatchEntry): number {
  * Resolves a Mapping's match. `hostLabels` returns the matchLabels of Hosts whose
  * mappingSelector selects this Mapping (used in the group id only when it has no host).
  */
-export function mappingInfo(m: Mapping, module: ModuleConfig, selectingHosts: (m: Mapping) => Host[]): MappingInfo {
+export function mappingInfo(
+  m: Mapping,
+  module: ModuleConfig,
+  selectingHosts: (m: Mapping) => Host[],
+): MappingInfo {
   const spec = applyMappingDefaults(m.spec, module);
   const headers: MatchEntry[] = [];
   let host: string | undefined;
@@ -73,21 +82,25 @@ export function mappingInfo(m: Mapping, module: ModuleConfig, selectingHosts: (m
       headers.push({ name, value: String(value), regex: false });
     }
   }
-  for (const [name, value] of Object.entries(spec.regexHeaders ?? {})) headers.push({ name, value, regex: true });
+  for (const [name, value] of Object.entries(spec.regexHeaders ?? {}))
+    headers.push({ name, value, regex: true });
   if (spec.host !== undefined) {
     host = spec.host;
     hostRegex = spec.hostRegex === true;
   } else if (spec.hostname !== undefined) {
     host = spec.hostname;
   }
-  const authority: MatchEntry | undefined = host !== undefined ? { name: ':authority', value: host, regex: hostRegex } : undefined;
+  const authority: MatchEntry | undefined =
+    host !== undefined ? { name: ':authority', value: host, regex: hostRegex } : undefined;
   if (authority) headers.push(authority);
-  if (spec.method !== undefined) headers.push({ name: ':method', value: spec.method, regex: spec.methodRegex === true });
+  if (spec.method !== undefined)
+    headers.push({ name: ':method', value: spec.method, regex: spec.methodRegex === true });
 
   const query: MatchEntry[] = [];
   for (const [name, value] of Object.entries(spec.queryParameters ?? {}))
     query.push(value === true ? { name, regex: false } : { name, value: String(value), regex: false });
-  for (const [name, value] of Object.entries(spec.regexQueryParameters ?? {})) query.push({ name, value, regex: true });
+  for (const [name, value] of Object.entries(spec.regexQueryParameters ?? {}))
+    query.push({ name, value, regex: true });
 
   const prefix = spec.prefix;
   const path: IRPathMatch = spec.prefixRegex
@@ -100,20 +113,18 @@ export function mappingInfo(m: Mapping, module: ModuleConfig, selectingHosts: (m
   const precedence = spec.precedence ?? 0;
 
   // group_id = sha1("HTTP-" + method + prefix + headers + query [+ Host selector labels] [+ precedence])
-  const h = createHash('sha1');
-  h.update('HTTP-');
-  h.update(spec.method || 'GET');
-  h.update(prefix);
-  for (const e of headers) h.update(e.name + (e.value ?? ''));
-  for (const e of query) h.update(e.name + (e.value ?? ''));
+  let key = `HTTP-${spec.method || 'GET'}${prefix}`;
+  for (const e of headers) key += e.name + (e.value ?? '');
+  for (const e of query) key += e.name + (e.value ?? '');
   if (host === undefined) {
     for (const hostRes of selectingHosts(m)) {
       const labels = (hostRes.spec.mappingSelector ?? hostRes.spec.selector)?.matchLabels ?? {};
-      for (const [k, v] of Object.entries(labels)) h.update(k + v);
+      for (const [k, v] of Object.entries(labels)) key += k + v;
     }
   }
-  if (path.kind === 'segment-prefix') h.update('\u0000segment');
-  if (precedence !== 0) h.update(String(precedence));
+  if (path.kind === 'segment-prefix') key += '\u0000segment';
+  if (precedence !== 0) key += String(precedence);
+  const h = createHash('sha1').update(key);
   const groupId = h.digest('hex');
 
   // Every Mapping carries an :authority entry for ordering ("*" when it names no host).
@@ -174,7 +185,7 @@ export function headerMatchers(info: MappingInfo): IRHeaderMatch[] {
   for (const e of info.headers) {
     if (e.name === ':authority') continue;
     const match = valueMatch(e, false);
-    out.push({ name: e.name.toLowerCase(), ...(match ? { match } : {}) });
+    out.push({ ...(match ? { match } : {}), name: e.name.toLowerCase() });
   }
   return out;
 }
@@ -182,24 +193,24 @@ export function headerMatchers(info: MappingInfo): IRHeaderMatch[] {
 export function queryMatchers(info: MappingInfo): IRQueryMatch[] {
   return info.query.map((e) => {
     const match = valueMatch(e, false);
-    return { name: e.name, ...(match ? { match } : {}) };
+    return { ...(match ? { match } : {}), name: e.name };
   });
 }
 
 /** The :authority matcher for a Mapping's host, or undefined when it matches every host. */
 export function authorityMatcher(info: MappingInfo): IRHeaderMatch | undefined {
   if (info.host === undefined) return undefined;
-  if (info.hostRegex) return { name: ':authority', match: { regex: info.host } };
+  if (info.hostRegex) return { match: { regex: info.host }, name: ':authority' };
   const g = parseHostGlob(info.host);
   switch (g.kind) {
     case 'any':
       return undefined;
     case 'exact':
-      return { name: ':authority', match: { exact: g.value, ignoreCase: true } };
+      return { match: { exact: g.value, ignoreCase: true }, name: ':authority' };
     case 'suffix':
-      return { name: ':authority', match: { suffix: g.value, ignoreCase: true } };
+      return { match: { ignoreCase: true, suffix: g.value }, name: ':authority' };
     case 'prefix':
-      return { name: ':authority', match: { prefix: g.value, ignoreCase: true } };
+      return { match: { ignoreCase: true, prefix: g.value }, name: ':authority' };
   }
 }
 

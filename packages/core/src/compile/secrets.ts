@@ -5,7 +5,11 @@ import type { CompileContext } from './context.js';
  * Resolves a secret reference as Ambassador does: `name` lives in the referring namespace,
  * `name.namespace` names another namespace (unless `secret_namespacing: false`).
  */
-export function secretRef(ref: string, namespace: string, namespacing = true): { namespace: string; name: string } {
+export function secretRef(
+  ref: string,
+  namespace: string,
+  namespacing = true,
+): { namespace: string; name: string } {
   if (namespacing && ref.includes('.')) {
     const dot = ref.lastIndexOf('.');
     return { name: ref.slice(0, dot), namespace: ref.slice(dot + 1) };
@@ -15,7 +19,7 @@ export function secretRef(ref: string, namespace: string, namespacing = true): {
 
 /** Registers a Kubernetes-secret-backed IRSecret and returns its name (`namespace/name`). */
 export function kubernetesSecret(ctx: CompileContext, namespace: string, name: string): string {
-  return ctx.addSecret({ name: `${namespace}/${name}`, kubernetesSecret: { namespace, name } });
+  return ctx.addSecret({ kubernetesSecret: { name, namespace }, name: `${namespace}/${name}` });
 }
 
 /** The certificate and CA secrets a TLSContext refers to (registering them). */
@@ -28,8 +32,8 @@ export function tlsContextSecrets(ctx: CompileContext, t: TLSContext): { certifi
     out.certificate = kubernetesSecret(ctx, ref.namespace, ref.name);
   } else if (s.certChainFile && s.privateKeyFile) {
     out.certificate = ctx.addSecret({
-      name: `file:${ns}/${t.metadata.name}`,
       certificateChain: { file: s.certChainFile },
+      name: `file:${ns}/${t.metadata.name}`,
       privateKey: { file: s.privateKeyFile },
     });
   }
@@ -37,7 +41,10 @@ export function tlsContextSecrets(ctx: CompileContext, t: TLSContext): { certifi
     const ref = secretRef(s.caSecret, ns, s.secretNamespacing !== false);
     out.ca = kubernetesSecret(ctx, ref.namespace, ref.name);
   } else if (s.cacertChainFile) {
-    out.ca = ctx.addSecret({ name: `file-ca:${ns}/${t.metadata.name}`, trustedCa: { file: s.cacertChainFile } });
+    out.ca = ctx.addSecret({
+      name: `file-ca:${ns}/${t.metadata.name}`,
+      trustedCa: { file: s.cacertChainFile },
+    });
   }
   return out;
 }

@@ -30,5 +30,9 @@ export function settingsFromModule(c: ModuleConfig): IRSettings {
       .filter((x): x is string => typeof x === 'string');
   s.ipAllow = cidrs(c.ipAllow);
   s.ipDeny = cidrs(c.ipDeny);
-  return s;
+  // Sorted keys, like every IR object (stableStringify's fast path).
+  const entries = Object.keys(s)
+    .sort()
+    .map((k) => [k, s[k as keyof IRSettings]]);
+  return Object.fromEntries(entries) as unknown as IRSettings;
 }

@@ -30,7 +30,13 @@ export function compileTcp(
     const existing = listenerByPort.get(port);
     if (existing && (existing.protocol === 'http' || existing.protocol === 'https')) {
       for (const m of members)
-        ctx.report(m, 'spec.port', `port ${port} is an ${existing.protocol.toUpperCase()} listener; a TCPMapping needs its own port`, 'error', 'tcp-port-conflict');
+        ctx.report(
+          m,
+          'spec.port',
+          `port ${port} is an ${existing.protocol.toUpperCase()} listener; a TCPMapping needs its own port`,
+          'error',
+          'tcp-port-conflict',
+        );
       continue;
     }
     const weights = rawWeights(members, ctx);
@@ -57,8 +63,8 @@ export function compileTcp(
       else
         clusters.push({
           cluster: name,
+          source: { kind: 'TCPMapping', name: m.metadata.name, namespace: m.metadata.namespace },
           weight: weights[i]!,
-          source: { kind: 'TCPMapping', namespace: m.metadata.namespace, name: m.metadata.name },
         });
     });
     if (!ok) continue;
@@ -68,24 +74,28 @@ export function compileTcp(
       if (tctx) tlsSecret = tlsContextSecrets(ctx, tctx).certificate;
     }
     routes.push({
-      name: `${first.metadata.namespace}/${first.metadata.name}`,
-      sources: members.map((m) => ({ kind: 'TCPMapping', namespace: m.metadata.namespace, name: m.metadata.name })),
-      port,
-      ...(host ? { sniHost: host } : {}),
       clusters,
       idleTimeoutMs: first.spec.idleTimeoutMs ?? 0,
+      name: `${first.metadata.namespace}/${first.metadata.name}`,
+      port,
+      ...(host ? { sniHost: host } : {}),
+      sources: members.map((m) => ({
+        kind: 'TCPMapping',
+        name: m.metadata.name,
+        namespace: m.metadata.namespace,
+      })),
       ...(tlsSecret ? { tlsSecret } : {}),
     });
     if (!existing) {
       const l: IRListener = {
-        name: `listener-${port}`,
         address: first.spec.address ?? '0.0.0.0',
+        name: `listener-${port}`,
         port,
         protocol: host ? 'tls' : 'tcp',
         securityModel: 'INSECURE',
         statsPrefix: `ingress-tcp-${port}`,
-        virtualHosts: [],
         tls: [],
+        virtualHosts: [],
       };
       listeners.push(l);
       listenerByPort.set(port, l);
@@ -98,7 +108,9 @@ function rawWeights(members: TCPMapping[], ctx: CompileContext): number[] | unde
   if (members.length === 1) return [100];
   const sum = members.reduce((n, m) => n + (m.spec.weight ?? 0), 0);
   const weightless = members.filter((m) => m.spec.weight === undefined);
-  const list = members.map((m) => `${m.metadata.namespace}/${m.metadata.name}=${m.spec.weight ?? 'none'}`).join(', ');
+  const list = members
+    .map((m) => `${m.metadata.namespace}/${m.metadata.name}=${m.spec.weight ?? 'none'}`)
+    .join(', ');
   if (sum > 100 || (weightless.length === 0 && sum < 100)) {
     ctx.report(
       members[0]!,

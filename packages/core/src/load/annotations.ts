@@ -16,7 +16,8 @@ export function loadConfigAnnotation(obj: Record<string, unknown>, ctx: DocConte
   const annotations = isPlainObject(meta.annotations) ? meta.annotations : {};
   const text = annotations[CONFIG_ANNOTATION];
   const carrierName = typeof meta.name === 'string' ? meta.name : `document-${ctx.index}`;
-  const namespace = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : ctx.defaultNamespace;
+  const namespace =
+    typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : ctx.defaultNamespace;
   const kind = typeof obj.kind === 'string' ? obj.kind : 'Service';
   const ref = { kind, namespace, name: carrierName };
   if (text === undefined) {

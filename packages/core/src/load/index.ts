@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Resource } from '../model/resource.js';
 import { loadConfigAnnotation } from './annotations.js';
 import type { DocContext, LoadOptions, LoadResult } from './context.js';
+import { fastParseDocument } from './fast-yaml.js';
 import { loadIngress } from './ingress.js';
 import { loadObject, registerForeignLoaders } from './objects.js';
 import { lazyLocator, splitDocuments, withFile } from './yaml-text.js';
@@ -14,7 +15,11 @@ registerForeignLoaders({
   ingress: (obj, ctx) => loadIngress(obj, ctx),
 });
 
-function baseContext(opts: LoadOptions | undefined, resources: Resource[], diagnostics: Diagnostic[]): DocContext {
+function baseContext(
+  opts: LoadOptions | undefined,
+  resources: Resource[],
+  diagnostics: Diagnostic[],
+): DocContext {
   return {
     file: opts?.file,
     defaultNamespace: opts?.defaultNamespace || 'default',
@@ -95,12 +100,26 @@ function streamError(base: DocContext, line: number, column: number, message: st
   };
 }
 
-function loadChunk(text: string, firstLine: number, index: number, base: DocContext, opts?: LoadOptions): void {
-  if (/^\s*(#.*)?$/.test(text) && !/\S/.test(text.replace(/#.*$/gm, ''))) return; // blank or comments only
+function loadChunk(
+  text: string,
+  firstLine: number,
+  index: number,
+  base: DocContext,
+  opts?: LoadOptions,
+): void {
+  if (!/\S/.test(text.replace(/#.*$/gm, ''))) return; // blank or comments only
+  const ctx: DocContext = { ...base, index, source: withFile({ line: firstLine, column: 1 }, opts?.file) };
+  ctx.locate = lazyLocator({ text, line: firstLine }, opts?.file);
+  // Fast path for the plain YAML subset manifests use; anything else goes through `yaml`.
+  const fast = fastParseDocument(text);
+  if (fast) {
+    const at = firstContent(text);
+    ctx.source = withFile({ line: firstLine + at.line, column: at.column }, opts?.file);
+    loadObject(fast.value, ctx);
+    return;
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  const source = withFile({ line: firstLine, column: 1 }, opts?.file);
-  const ctx: DocContext = { ...base, index, source };
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const pos = lc.linePos(err.pos[0]);
@@ -124,18 +143,33 @@ function loadChunk(text: string, firstLine: number, index: number, base: DocCont
       message: `invalid YAML: ${(err as Error).message}`,
       severity: 'error',
       code: 'yaml-syntax',
-      source,
+      source: ctx.source,
     });
     return;
   }
-  // Position of the document's first content line (skip leading comments/blank lines).
+  // Position of the document's first content (skip leading comments and blank lines).
   const contentsStart = doc.contents?.range?.[0];
   if (contentsStart !== undefined) {
     const pos = lc.linePos(contentsStart);
     ctx.source = withFile({ line: firstLine + pos.line - 1, column: pos.col }, opts?.file);
   }
-  ctx.locate = lazyLocator({ text, line: firstLine }, opts?.file);
   loadObject(value, ctx);
+}
+
+/** Zero-based line offset and 1-based column of the first non-blank, non-comment line. */
+function firstContent(text: string): { line: number; column: number } {
+  let line = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    let i = pos;
+    while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 13)) i++;
+    if (i < end && text.charCodeAt(i) !== 35) return { line, column: i - pos + 1 };
+    pos = end + 1;
+    line++;
+  }
+  return { line: 0, column: 1 };
 }
 
 function loadWholeStream(text: string, base: DocContext, opts?: LoadOptions): void {

@@ -27,7 +27,11 @@ export function normalizeLabels(raw: unknown, path: string, issues: SchemaIssue[
     out[domain] = groups.map((group, gi) => {
       const groupPath = `${gPath}[${gi}]`;
       // v2 also allowed a bare list entry that is itself a specifier (single anonymous group).
-      if (!isPlainObject(group) || Object.keys(group).length !== 1 || !Array.isArray(Object.values(group)[0])) {
+      if (
+        !isPlainObject(group) ||
+        Object.keys(group).length !== 1 ||
+        !Array.isArray(Object.values(group)[0])
+      ) {
         const spec = normalizeSpecifier(group, groupPath, issues);
         return { [`group_${gi}`]: spec ? [spec] : [] };
       }
@@ -44,7 +48,13 @@ export function normalizeLabels(raw: unknown, path: string, issues: SchemaIssue[
 }
 
 function describe(v: unknown): string {
-  return Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'an object' : JSON.stringify(v);
+  return Array.isArray(v)
+    ? 'a list'
+    : v === null
+      ? 'null'
+      : typeof v === 'object'
+        ? 'an object'
+        : JSON.stringify(v);
 }
 
 const KEYED: Record<string, 'sourceCluster' | 'destinationCluster' | 'remoteAddress'> = {

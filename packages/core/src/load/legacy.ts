@@ -70,7 +70,11 @@ export function splitList(s: string): string[] {
  * normalisation: v0 AuthService `allowed_headers` → `allowed_request_headers`.
  */
 export function renameLegacyRawFields(kind: string, raw: Record<string, unknown>): void {
-  if (kind === 'AuthService' && raw.allowed_headers !== undefined && raw.allowed_request_headers === undefined) {
+  if (
+    kind === 'AuthService' &&
+    raw.allowed_headers !== undefined &&
+    raw.allowed_request_headers === undefined
+  ) {
     raw.allowed_request_headers = raw.allowed_headers;
     delete raw.allowed_headers;
   }

@@ -1,6 +1,17 @@
 import type { ResourceRef } from '../ir/types.js';
-import { AMBASSADOR_API_VERSION, type Resource, type ResourceKind, SDK_API_VERSION } from '../model/resource.js';
-import { describeValue, isPlainObject, normalizeKeys, type SchemaIssue } from '../model/schema.js';
+import {
+  AMBASSADOR_API_VERSION,
+  type Resource,
+  type ResourceKind,
+  SDK_API_VERSION,
+} from '../model/resource.js';
+import {
+  describeValue,
+  displayPath,
+  isPlainObject,
+  normalizeKeys,
+  type SchemaIssue,
+} from '../model/schema.js';
 import { SPEC_SCHEMAS } from '../model/schemas.js';
 import { type DocContext, pushDiag, setLocator } from './context.js';
 import { normalizeLabels, rateLimitsToLabels } from './labels.js';
@@ -52,7 +63,8 @@ function refOf(obj: Record<string, unknown>, ctx: DocContext): ResourceRef {
   const meta = isPlainObject(obj.metadata) ? obj.metadata : obj;
   const kind = typeof obj.kind === 'string' && obj.kind ? obj.kind : '<unknown>';
   const name = typeof meta.name === 'string' && meta.name ? meta.name : `document-${ctx.index}`;
-  const namespace = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : ctx.defaultNamespace;
+  const namespace =
+    typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : ctx.defaultNamespace;
   return { kind, namespace, name };
 }
 
@@ -74,7 +86,14 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
   const apiVersion = raw.apiVersion;
   const kind = raw.kind;
   if (typeof kind !== 'string' || kind === '') {
-    pushDiag(ctx, ref, 'kind', `missing kind (expected e.g. Mapping), got ${describeValue(kind)}`, 'error', 'missing-kind');
+    pushDiag(
+      ctx,
+      ref,
+      'kind',
+      `missing kind (expected e.g. Mapping), got ${describeValue(kind)}`,
+      'error',
+      'missing-kind',
+    );
     return;
   }
   if (typeof apiVersion !== 'string' || apiVersion === '') {
@@ -115,7 +134,14 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
       return;
     }
     if (UNSUPPORTED_AMBASSADOR_KINDS.has(kind)) {
-      pushDiag(ctx, ref, 'kind', `${kind} is not supported by @gateway; ignored`, 'warning', 'unsupported-kind');
+      pushDiag(
+        ctx,
+        ref,
+        'kind',
+        `${kind} is not supported by @gateway; ignored`,
+        'warning',
+        'unsupported-kind',
+      );
       return;
     }
     if (!AMBASSADOR_KINDS.has(kind)) {
@@ -232,15 +258,20 @@ function loadTyped(
     return;
   }
   const namespace =
-    typeof metaRaw.namespace === 'string' && metaRaw.namespace !== '' ? metaRaw.namespace : ctx.defaultNamespace;
+    typeof metaRaw.namespace === 'string' && metaRaw.namespace !== ''
+      ? metaRaw.namespace
+      : ctx.defaultNamespace;
   const labels = stringMap(metaRaw.labels, `${metaPath}labels`, ref, ctx);
   const annotations = stringMap(metaRaw.annotations, `${metaPath}annotations`, ref, ctx);
 
   const issues: SchemaIssue[] = [];
   if (version !== 'v3alpha1' && apiVersion !== SDK_API_VERSION) {
     issues.push({
-      path: flat ? 'apiVersion' : 'apiVersion',
-      message: `${apiVersion} is deprecated (Emissary 4 disables the v2 conversion webhook); converted to ${AMBASSADOR_API_VERSION}`,
+      path: 'apiVersion',
+      message:
+        version === 'v0'
+          ? `${apiVersion} is the Ambassador 0.x format; converted to ${AMBASSADOR_API_VERSION}`
+          : `${apiVersion} is deprecated (Emissary 4 disables the v1/v2 conversion webhook by default); converted to ${AMBASSADOR_API_VERSION}`,
       severity: 'notice',
       code: 'deprecated-api-version',
     });
@@ -299,14 +330,26 @@ function loadTyped(
   if (ctx.locate) setLocator(resource, ctx.locate);
   const realRef: ResourceRef = { kind, namespace, name };
   for (const issue of issues) {
-    pushDiag(ctx, realRef, issuePath(issue.path), issue.message, issue.severity, issue.code);
+    // Older apiVersions get one deprecation notice for the resource; their old field names are expected.
+    if (version !== 'v3alpha1' && issue.code === 'deprecated-field') continue;
+    pushDiag(
+      ctx,
+      realRef,
+      issuePath(displayPath(kind, issue.path)),
+      issue.message,
+      issue.severity,
+      issue.code,
+    );
   }
   void specPath;
   ctx.resources.push(resource);
 }
 
 /** Module config keys are open-ended; translate the nested snake_case keys we know. */
-function normalizeModuleConfig(config: Record<string, unknown>, issues: SchemaIssue[]): Record<string, unknown> {
+function normalizeModuleConfig(
+  config: Record<string, unknown>,
+  issues: SchemaIssue[],
+): Record<string, unknown> {
   const defaults = config.defaults;
   if (isPlainObject(defaults) && isPlainObject(defaults.httpmapping)) {
     const hm = normalizeKeys(
@@ -320,12 +363,7 @@ function normalizeModuleConfig(config: Record<string, unknown>, issues: SchemaIs
   return config;
 }
 
-function stringMap(
-  v: unknown,
-  path: string,
-  ref: ResourceRef,
-  ctx: DocContext,
-): Record<string, string> {
+function stringMap(v: unknown, path: string, ref: ResourceRef, ctx: DocContext): Record<string, string> {
   if (v === undefined || v === null) return {};
   if (!isPlainObject(v)) {
     pushDiag(ctx, ref, path, `expected a map of strings, got ${describeValue(v)}`, 'warning', 'invalid-type');

@@ -35,7 +35,11 @@ export interface SecretRef {
 /** Kubernetes label selector (only `matchLabels` is honoured by Ambassador). */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+  matchExpressions?: Array<{
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }>;
 }
 
 /** Circuit-breaker thresholds for one routing priority (Ambassador `circuit_breakers[]`). */

@@ -33,7 +33,12 @@ export interface MappingSdkExtension {
    * A local (per gateway replica) token-bucket rate limit for this Mapping's route. `requestsPerUnit`
    * requests per `unit`, bursts up to `burst` (default `requestsPerUnit`).
    */
-  rateLimit?: { requestsPerUnit: number; unit: 'second' | 'minute' | 'hour'; burst?: number; responseHeaders?: boolean };
+  rateLimit?: {
+    requestsPerUnit: number;
+    unit: 'second' | 'minute' | 'hour';
+    burst?: number;
+    responseHeaders?: boolean;
+  };
   /**
    * Path matching semantics for `prefix` (used by the Ingress loader): `segment` makes `/foo`
    * match `/foo` and `/foo/x` but not `/foobar`.

@@ -164,11 +164,14 @@ export function normalizeKeys(value: unknown, s: Schema, path: string, issues: S
       return out;
     }
     case 'array':
-      return Array.isArray(value) ? value.map((v, i) => normalizeKeys(v, s.of, `${path}[${i}]`, issues)) : value;
+      return Array.isArray(value)
+        ? value.map((v, i) => normalizeKeys(v, s.of, `${path}[${i}]`, issues))
+        : value;
     case 'record': {
       if (!isPlainObject(value)) return value;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = normalizeKeys(v, s.of, `${path}[${JSON.stringify(k)}]`, issues);
+      for (const [k, v] of Object.entries(value))
+        out[k] = normalizeKeys(v, s.of, `${path}[${JSON.stringify(k)}]`, issues);
       return out;
     }
     case 'union': {
@@ -185,6 +188,16 @@ export function normalizeKeys(value: unknown, s: Schema, path: string, issues: S
     default:
       return value;
   }
+}
+
+const requiredCache = new WeakMap<object, string[]>();
+function requiredOf(s: Extract<Schema, { t: 'object' }>): string[] {
+  let r = requiredCache.get(s);
+  if (!r) {
+    r = Object.keys(s.fields).filter((k) => s.fields[k]!.required);
+    requiredCache.set(s, r);
+  }
+  return r;
 }
 
 /** Type-checks `value` against `s`, pushing one issue per problem (never stops at the first). */
@@ -213,7 +226,8 @@ export function checkValue(value: unknown, s: Schema, path: string, issues: Sche
         fail();
       return;
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value) || (s.min !== undefined && value < s.min)) fail();
+      if (typeof value !== 'number' || !Number.isFinite(value) || (s.min !== undefined && value < s.min))
+        fail();
       return;
     case 'enum':
       if (
@@ -226,27 +240,31 @@ export function checkValue(value: unknown, s: Schema, path: string, issues: Sche
       return;
     case 'array':
       if (!Array.isArray(value)) return void fail();
-      value.forEach((v, i) => checkValue(v, s.of, `${path}[${i}]`, issues));
+      for (let i = 0; i < value.length; i++) checkValue(value[i], s.of, `${path}[${i}]`, issues);
       return;
     case 'record':
       if (!isPlainObject(value)) return void fail();
-      for (const [k, v] of Object.entries(value)) checkValue(v, s.of, `${path}[${JSON.stringify(k)}]`, issues);
+      for (const [k, v] of Object.entries(value))
+        checkValue(v, s.of, `${path}[${JSON.stringify(k)}]`, issues);
       return;
     case 'object': {
       if (!isPlainObject(value)) return void fail();
-      for (const [name, field] of Object.entries(s.fields)) {
+      // Walk the value's keys (a spec sets few of its many fields), then the required ones.
+      for (const name in value) {
+        const field = s.fields[name];
         const v = value[name];
-        if (v === undefined || v === null) {
-          if (field.required)
-            issues.push({
-              path: join(path, name),
-              message: `required field is missing (expected ${describeSchema(field.s)})`,
-              severity: 'error',
-              code: 'missing-field',
-            });
-          continue;
-        }
+        if (field === undefined || v === undefined || v === null) continue;
         checkValue(v, field.s, join(path, name), issues);
+      }
+      for (const name of requiredOf(s)) {
+        const v = value[name];
+        if (v === undefined || v === null)
+          issues.push({
+            path: join(path, name),
+            message: `required field is missing (expected ${describeSchema(s.fields[name]!.s)})`,
+            severity: 'error',
+            code: 'missing-field',
+          });
       }
       return;
     }
@@ -270,4 +288,13 @@ export function checkValue(value: unknown, s: Schema, path: string, issues: Sche
     case 'any':
       return;
   }
+}
+
+/** Kinds whose YAML field names are camelCase already (the SDK kinds and v3 Host/Listener). */
+const CAMEL_KINDS = new Set(['Host', 'Listener', 'JwtProvider', 'AuthorizationPolicy']);
+
+/** Turns a camelCase field path into the spelling users write for the kind (snake_case for Ambassador kinds). */
+export function displayPath(kind: string, path: string): string {
+  if (CAMEL_KINDS.has(kind) || !path.startsWith('spec')) return path;
+  return path.replace(/(^|\.)([a-zA-Z0-9]+)/g, (_m, dot: string, seg: string) => dot + camelToSnake(seg));
 }

@@ -1,19 +1,5 @@
 import type { ResourceKind } from './resource.js';
-import {
-  any,
-  bool,
-  dep,
-  int,
-  list,
-  num,
-  obj,
-  oneOf,
-  rec,
-  req,
-  type Schema,
-  str,
-  union,
-} from './schema.js';
+import { any, bool, dep, int, list, num, obj, oneOf, rec, req, type Schema, str, union } from './schema.js';
 
 /** The runtime schemas of every kind's `spec` (camelCase). Kept next to the TS types in model/. */
 
@@ -177,7 +163,11 @@ export const tcpMappingSchema = obj({
 const labelSelector = obj({
   matchLabels: rec(str()),
   matchExpressions: list(
-    obj({ key: req(str(true)), operator: req(oneOf('In', 'NotIn', 'Exists', 'DoesNotExist')), values: stringList }),
+    obj({
+      key: req(str(true)),
+      operator: req(oneOf('In', 'NotIn', 'Exists', 'DoesNotExist')),
+      values: stringList,
+    }),
   ),
 });
 const tlsVersion = oneOf('v1.0', 'v1.1', 'v1.2', 'v1.3');
@@ -231,13 +221,16 @@ export const moduleConfigSchema = obj(
     clusterMaxConnectionLifetimeMs: int(0),
     retryPolicy,
     cors,
-    circuitBreakers: union(circuitBreakers, obj({
-      priority: oneOf('default', 'high'),
-      maxConnections: int(0),
-      maxPendingRequests: int(0),
-      maxRequests: int(0),
-      maxRetries: int(0),
-    })),
+    circuitBreakers: union(
+      circuitBreakers,
+      obj({
+        priority: oneOf('default', 'high'),
+        maxConnections: int(0),
+        maxPendingRequests: int(0),
+        maxRequests: int(0),
+        maxRetries: int(0),
+      }),
+    ),
     loadBalancer,
     keepalive,
     resolver: str(true),

@@ -1,10 +1,7 @@
 import type { MappingSelectorSpec, ResourceOf } from './common.js';
 
 /** Where a JWT is read from. */
-export type TokenLocation =
-  | { header: string; prefix?: string }
-  | { query: string }
-  | { cookie: string };
+export type TokenLocation = { header: string; prefix?: string } | { query: string } | { cookie: string };
 
 /**
  * `JwtProvider` (apiVersion `gateway.sdk/v1alpha1`, our kind): validates JSON Web Tokens on the

@@ -13,7 +13,16 @@ export function parseDurationMs(v: unknown): number | undefined {
   for (let m = re.exec(s); m; m = re.exec(s)) {
     const n = Number(m[1]);
     const unit = m[2];
-    total += unit === 'h' ? n * 3_600_000 : unit === 'm' ? n * 60_000 : unit === 's' ? n * 1000 : unit === 'ms' ? n : n / 1000;
+    total +=
+      unit === 'h'
+        ? n * 3_600_000
+        : unit === 'm'
+          ? n * 60_000
+          : unit === 's'
+            ? n * 1000
+            : unit === 'ms'
+              ? n
+              : n / 1000;
     matched = re.lastIndex;
   }
   if (matched === 0 || matched !== s.length) return undefined;

@@ -56,8 +56,10 @@ export function hostGlobsOverlap(a: string, b: string): boolean {
   if (x.kind === 'any' || y.kind === 'any') return true;
   if (x.kind === 'exact') return hostMatches(b, x.value);
   if (y.kind === 'exact') return hostMatches(a, y.value);
-  if (x.kind === 'suffix' && y.kind === 'suffix') return x.value.endsWith(y.value) || y.value.endsWith(x.value);
-  if (x.kind === 'prefix' && y.kind === 'prefix') return x.value.startsWith(y.value) || y.value.startsWith(x.value);
+  if (x.kind === 'suffix' && y.kind === 'suffix')
+    return x.value.endsWith(y.value) || y.value.endsWith(x.value);
+  if (x.kind === 'prefix' && y.kind === 'prefix')
+    return x.value.startsWith(y.value) || y.value.startsWith(x.value);
   // One prefix, one suffix: `p*` and `*s` always share a name p + "x" + s.
   return true;
 }

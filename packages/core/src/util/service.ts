@@ -17,7 +17,8 @@ export interface ParsedService {
 export type ParseServiceResult = { ok: true; value: ParsedService } | { ok: false; message: string };
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
+const HOSTNAME =
+  /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
 
 export function isIPv4(s: string): boolean {
   return IPV4.test(s);
@@ -78,7 +79,8 @@ export function parseService(service: string): ParseServiceResult {
       if (isIPv6(rest)) {
         host = rest;
         ipv6 = true;
-      } else return { ok: false, message: `expected host[:port], got "${service}" (write IPv6 as [addr]:port)` };
+      } else
+        return { ok: false, message: `expected host[:port], got "${service}" (write IPv6 as [addr]:port)` };
     } else if (colons === 1) {
       const idx = rest.indexOf(':');
       host = rest.slice(0, idx);
@@ -86,7 +88,8 @@ export function parseService(service: string): ParseServiceResult {
     } else host = rest;
   }
   if (host === '') return { ok: false, message: `expected a host name, got "${service}"` };
-  if (!ipv6 && !HOSTNAME.test(host)) return { ok: false, message: `expected a DNS name or IP address, got "${host}"` };
+  if (!ipv6 && !HOSTNAME.test(host))
+    return { ok: false, message: `expected a DNS name or IP address, got "${host}"` };
   let port: number | undefined;
   if (portText !== undefined) {
     if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535)

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 
 /**
  * JSON with object keys in sorted order and no `undefined` members, so equal values always
@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
  * ```
  */
 export function stableStringify(value: unknown, indent?: number): string {
-  return JSON.stringify(sortKeys(value), null, indent);
+  if (indent !== undefined && indent !== 0) return JSON.stringify(sortKeys(value), null, indent);
+  return write(value) as string;
 }
 
 function sortKeys(value: unknown): unknown {
@@ -26,7 +27,151 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** First 16 hex chars of sha256 over the stable JSON of `value`. */
+/**
+ * True when native `JSON.stringify(value)` already yields the stable form: every object's keys
+ * are in sorted order (and no object customises its JSON). The compiler builds IR objects with
+ * sorted keys so hashing a large IR runs at native JSON speed; anything else takes the slow path.
+ */
+export function isCanonical(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isCanonical(value[i])) return false;
+    return true;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  let prev: string | undefined;
+  for (const key in value) {
+    // Engines enumerate array-index keys first (ascending), as the reference form does too.
+    if (prev !== undefined && !(prev < key) && !isArrayIndex(prev)) return false;
+    prev = key;
+    if (!isCanonical((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 4294967295;
+}
+
+/**
+ * The order `JSON.stringify(sortKeys(v))` emits: keys are inserted sorted, but JavaScript objects
+ * enumerate array-index keys first in numeric order.
+ */
+function keyOrder(value: object): string[] {
+  const keys = Object.keys(value).sort();
+  if (!keys.some(isArrayIndex)) return keys;
+  const idx = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  return [...idx, ...keys.filter((k) => !isArrayIndex(k))];
+}
+
+/** Same output as `JSON.stringify(sortKeys(value))`; undefined where JSON.stringify omits a value. */
+function write(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (isCanonical(value)) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += write(value[i]) ?? 'null';
+    }
+    return `${out}]`;
+  }
+  let out = '{';
+  let first = true;
+  for (const key of keyOrder(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    const text = write(v);
+    if (text === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/**
+ * First 16 hex chars of sha256 over the stable JSON of `value`, i.e.
+ * `sha256(stableStringify(value))`. The JSON is fed to the hash piece by piece (one piece per
+ * canonical subtree of bounded size), so hashing a large IR never materialises its whole text.
+ */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 16);
+  const hash = createHash('sha256');
+  if (value === null || typeof value !== 'object') hash.update(stableStringify(value));
+  else feed(hash, value);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Subtrees up to this many nodes are serialised in one native JSON.stringify call. */
+const CHUNK_NODES = 4096;
+
+/** Nodes in a canonical subtree, or -1 when not canonical, or Infinity above `budget`. */
+function canonicalSize(value: unknown, budget: number): number {
+  if (value === null || typeof value !== 'object') return 1;
+  let n = 1;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const c = canonicalSize(value[i], budget - n);
+      if (c < 0) return -1;
+      n += c;
+      if (n > budget) return Number.POSITIVE_INFINITY;
+    }
+    return n;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return -1;
+  let prev: string | undefined;
+  for (const key in value) {
+    if (prev !== undefined && !(prev < key) && !isArrayIndex(prev)) return -1;
+    prev = key;
+    const c = canonicalSize((value as Record<string, unknown>)[key], budget - n);
+    if (c < 0) return -1;
+    n += c;
+    if (n > budget) return Number.POSITIVE_INFINITY;
+  }
+  return n;
+}
+
+function feed(hash: Hash, value: object): void {
+  const size = canonicalSize(value, CHUNK_NODES);
+  if (size >= 0 && size <= CHUNK_NODES) {
+    hash.update(JSON.stringify(value));
+    return;
+  }
+  if (size < 0 && isSmall(value)) {
+    hash.update(write(value) as string);
+    return;
+  }
+  const part = (v: unknown): string | undefined =>
+    v === null || typeof v !== 'object' ? JSON.stringify(v) : undefined;
+  if (Array.isArray(value)) {
+    hash.update('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) hash.update(',');
+      const v = value[i];
+      if (v !== null && typeof v === 'object') feed(hash, v);
+      else hash.update(part(v) ?? 'null');
+    }
+    hash.update(']');
+    return;
+  }
+  hash.update('{');
+  let first = true;
+  for (const key of keyOrder(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    const text = v !== null && typeof v === 'object' ? undefined : part(v);
+    if (text === undefined && (v === null || typeof v !== 'object')) continue; // functions, symbols
+    hash.update(`${first ? '' : ','}${JSON.stringify(key)}:`);
+    first = false;
+    if (text !== undefined) hash.update(text);
+    else feed(hash, v as object);
+  }
+  hash.update('}');
+}
+
+/** True when a (non-canonical) subtree is small enough to serialise in one go. */
+function isSmall(value: unknown, budget = { n: CHUNK_NODES }): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (--budget.n < 0) return false;
+  for (const key in value) if (!isSmall((value as Record<string, unknown>)[key], budget)) return false;
+  return true;
 }

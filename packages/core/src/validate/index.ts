@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { Module } from '../model/module.js';
 import type { Resource } from '../model/resource.js';
-import { checkValue, isPlainObject, type SchemaIssue } from '../model/schema.js';
+import { checkValue, displayPath, isPlainObject, type SchemaIssue } from '../model/schema.js';
 import { SPEC_SCHEMAS } from '../model/schemas.js';
 import {
   validateAuthorizationPolicy,
@@ -13,7 +13,7 @@ import {
   validateRateLimitService,
   validateTLSContext,
 } from './kinds.js';
-import { snake, type ValidationContext, validateMapping, validateTCPMapping } from './mapping.js';
+import { type ValidationContext, validateMapping, validateTCPMapping } from './mapping.js';
 import { DEFAULT_REGEX_MAX_SIZE } from './regex.js';
 import { diagFor, Reporter } from './report.js';
 
@@ -27,12 +27,6 @@ export interface ValidationResult {
 }
 
 const KEY = (r: Resource) => `${r.kind}\u0000${r.metadata?.namespace}\u0000${r.metadata?.name}`;
-
-/** Turns a camelCase schema path into the snake_case users write for Ambassador kinds. */
-function displayPath(kind: string, path: string): string {
-  if (kind === 'Host' || kind === 'Listener' || kind === 'JwtProvider' || kind === 'AuthorizationPolicy') return path;
-  return path.replace(/(^|\.)([a-zA-Z0-9]+)/g, (_m, dot: string, seg: string) => dot + snake(seg));
-}
 
 /**
  * Validates resources. Every problem comes back as a {@link Diagnostic}; nothing throws.
@@ -74,7 +68,9 @@ export function validateAll(resources: Resource[]): ValidationResult {
   const config = isPlainObject(module?.spec?.config) ? module!.spec.config : {};
   const ctx: ValidationContext = {
     regexMaxSize:
-      typeof config.regexMaxSize === 'number' && config.regexMaxSize > 0 ? config.regexMaxSize : DEFAULT_REGEX_MAX_SIZE,
+      typeof config.regexMaxSize === 'number' && config.regexMaxSize > 0
+        ? config.regexMaxSize
+        : DEFAULT_REGEX_MAX_SIZE,
     defaultResolver: typeof config.resolver === 'string' ? config.resolver : 'kubernetes-service',
   };
 
@@ -95,7 +91,13 @@ export function validateAll(resources: Resource[]): ValidationResult {
     if (first) {
       const where = first.source ? ` at ${first.source.file ?? '-'}:${first.source.line}` : '';
       diagnostics.push(
-        diagFor(r, 'metadata.name', `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name} (first defined${where}); ignored`, 'error', 'duplicate-resource'),
+        diagFor(
+          r,
+          'metadata.name',
+          `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name} (first defined${where}); ignored`,
+          'error',
+          'duplicate-resource',
+        ),
       );
       invalid.add(r);
       continue;
@@ -127,7 +129,10 @@ function validateOne(r: Resource, rep: Reporter, ctx: ValidationContext): void {
     return;
   }
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(r.metadata.name) || r.metadata.name.length > 253)
-    rep.warn('metadata.name', `expected a DNS subdomain name (lower-case letters, digits, '-', '.'), got "${r.metadata.name}"`);
+    rep.warn(
+      'metadata.name',
+      `expected a DNS subdomain name (lower-case letters, digits, '-', '.'), got "${r.metadata.name}"`,
+    );
   const issues: SchemaIssue[] = [];
   checkValue(r.spec, schema, 'spec', issues);
   for (const i of issues) rep.add(displayPath(r.kind, i.path), i.message, i.severity, i.code);

@@ -59,7 +59,11 @@ export function validateMapping(m: Mapping, rep: Reporter, ctx: ValidationContex
       if (err) rep.error('spec.host', err, 'invalid-regex');
     }
     if (s.hostname !== undefined)
-      rep.warn('spec.host', 'both host and hostname are set; host decides the :authority match', 'conflicting-fields');
+      rep.warn(
+        'spec.host',
+        'both host and hostname are set; host decides the :authority match',
+        'conflicting-fields',
+      );
   }
   if (typeof s.method === 'string' && s.methodRegex) {
     const err = checkRegex(s.method, ctx.regexMaxSize);
@@ -123,7 +127,9 @@ export function validateMapping(m: Mapping, rep: Reporter, ctx: ValidationContex
     );
   }
   if (s.hostRedirect) {
-    const forms = (['pathRedirect', 'prefixRedirect', 'regexRedirect'] as const).filter((f) => s[f] !== undefined);
+    const forms = (['pathRedirect', 'prefixRedirect', 'regexRedirect'] as const).filter(
+      (f) => s[f] !== undefined,
+    );
     if (forms.length > 1)
       rep.warn(
         `spec.${snake(forms[1]!)}`,
@@ -134,10 +140,16 @@ export function validateMapping(m: Mapping, rep: Reporter, ctx: ValidationContex
       const err = checkRegex(s.regexRedirect.pattern, ctx.regexMaxSize);
       if (err) rep.error('spec.regex_redirect.pattern', err, 'invalid-regex');
     }
-    if (s.shadow) rep.warn('spec.host_redirect', 'shadow and host_redirect are both set; shadow wins', 'conflicting-fields');
+    if (s.shadow)
+      rep.warn(
+        'spec.host_redirect',
+        'shadow and host_redirect are both set; shadow wins',
+        'conflicting-fields',
+      );
   } else {
     for (const f of ['pathRedirect', 'prefixRedirect', 'regexRedirect', 'redirectResponseCode'] as const)
-      if (s[f] !== undefined) rep.warn(`spec.${snake(f)}`, `${snake(f)} has no effect without host_redirect: true`);
+      if (s[f] !== undefined)
+        rep.warn(`spec.${snake(f)}`, `${snake(f)} has no effect without host_redirect: true`);
   }
   if (s.redirectResponseCode !== undefined && !REDIRECT_CODES.has(s.redirectResponseCode))
     rep.error(
@@ -204,7 +216,10 @@ export function validateTCPMapping(m: TCPMapping, rep: Reporter): void {
   }
   if (s.circuitBreakers) validateCircuitBreakers(s.circuitBreakers, 'spec.circuit_breakers', rep);
   if (s.resolver !== undefined && !RESOLVERS.has(s.resolver))
-    rep.error('spec.resolver', `unknown resolver "${s.resolver}" (expected kubernetes-service or kubernetes-endpoint)`);
+    rep.error(
+      'spec.resolver',
+      `unknown resolver "${s.resolver}" (expected kubernetes-service or kubernetes-endpoint)`,
+    );
   if (typeof s.host === 'string') {
     const err = checkHostGlob(s.host);
     if (err) rep.error('spec.host', err);
@@ -222,17 +237,22 @@ export function validateRetryPolicy(
         rep.error(`${path}.retry_on`, `expected one of ${[...RETRY_ON].join(', ')}, got "${cond}"`);
   }
   if (p.perTryTimeout !== undefined && parseDurationMs(p.perTryTimeout) === undefined)
-    rep.error(`${path}.per_try_timeout`, `expected a duration such as "0.5s" or "250ms", got "${p.perTryTimeout}"`);
+    rep.error(
+      `${path}.per_try_timeout`,
+      `expected a duration such as "0.5s" or "250ms", got "${p.perTryTimeout}"`,
+    );
 }
 
 export function validateCors(c: CorsSpec, path: string, rep: Reporter): void {
-  const origins = typeof c.origins === 'string' ? c.origins.split(',') : Array.isArray(c.origins) ? c.origins : [];
+  const origins =
+    typeof c.origins === 'string' ? c.origins.split(',') : Array.isArray(c.origins) ? c.origins : [];
   origins.forEach((o, i) => {
     if (typeof o !== 'string') return;
     const t = o.trim();
     if (t === '*') return;
     const stars = t.split('*').length - 1;
-    if (stars > 1) rep.error(`${path}.origins[${i}]`, `expected an origin with at most one "*" wildcard, got "${t}"`);
+    if (stars > 1)
+      rep.error(`${path}.origins[${i}]`, `expected an origin with at most one "*" wildcard, got "${t}"`);
     else if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]+$/i.test(t) && !/^\*\.[^/]+$/.test(t) && !/^[^/:]+$/.test(t))
       rep.error(`${path}.origins[${i}]`, `expected an origin such as https://app.example.com, got "${t}"`);
   });
@@ -248,7 +268,11 @@ export function validateCircuitBreakers(
   const seen = new Set<string>();
   list.forEach((cb, i) => {
     const p = cb?.priority ?? 'default';
-    if (seen.has(p)) rep.error(`${path}[${i}].priority`, `expected at most one circuit breaker per priority; "${p}" repeats`);
+    if (seen.has(p))
+      rep.error(
+        `${path}[${i}].priority`,
+        `expected at most one circuit breaker per priority; "${p}" repeats`,
+      );
     seen.add(p);
   });
 }
@@ -259,10 +283,15 @@ export function validateLoadBalancer(
   resolver: string,
   rep: Reporter,
 ): void {
-  const sources = (['cookie', 'header', 'sourceIp'] as const).filter((k) => lb[k] !== undefined && lb[k] !== false);
+  const sources = (['cookie', 'header', 'sourceIp'] as const).filter(
+    (k) => lb[k] !== undefined && lb[k] !== false,
+  );
   if (lb.policy === 'round_robin' || lb.policy === 'least_request') {
     if (sources.length > 0)
-      rep.error(`${path}.${snake(sources[0]!)}`, `${lb.policy} takes no hash source; only ring_hash and maglev hash on ${sources.map(snake).join(', ')}`);
+      rep.error(
+        `${path}.${snake(sources[0]!)}`,
+        `${lb.policy} takes no hash source; only ring_hash and maglev hash on ${sources.map(snake).join(', ')}`,
+      );
   } else if (lb.policy === 'ring_hash' || lb.policy === 'maglev') {
     if (sources.length !== 1)
       rep.error(

@@ -9,8 +9,8 @@
 import type { IRCluster, IREndpoint } from '@gateway/core';
 import { any, duration, type JsonObject } from '../proto/json.js';
 import type { EnvoyResource, TranslateContext } from '../types.js';
-import { adsConfigSource, irRef, put, report, T } from './common.js';
 import { circuitBreakers } from './circuit-breakers.js';
+import { adsConfigSource, irRef, put, report, T } from './common.js';
 import { allIpLiterals, clusterLoadAssignment } from './endpoints.js';
 import { healthCheck } from './health-checks.js';
 import { outlierDetection } from './outlier.js';
@@ -49,7 +49,12 @@ export function planClusters(ctx: TranslateContext): Map<string, ClusterPlan> {
     const fingerprint = JSON.stringify(d.endpoints);
     const owner = claimed.get(serviceName);
     if (owner !== undefined && owner !== fingerprint) {
-      report(ctx, irRef('Cluster', c.name), 'discovery.serviceName', `EDS service ${serviceName} is used by another cluster with different endpoints; using ${c.name}`);
+      report(
+        ctx,
+        irRef('Cluster', c.name),
+        'discovery.serviceName',
+        `EDS service ${serviceName} is used by another cluster with different endpoints; using ${c.name}`,
+      );
       serviceName = c.name;
     }
     claimed.set(serviceName, fingerprint);
@@ -93,7 +98,10 @@ export function envoyCluster(
   if (plan.kind === 'eds' && ctx.mode === 'ads') {
     out.type = 'EDS';
     out.eds_cluster_config = { eds_config: adsConfigSource(), service_name: plan.serviceName };
-    endpoints = any(T.clusterLoadAssignment, clusterLoadAssignment(plan.serviceName, plan.endpoints, ctx, ref)) as EnvoyResource;
+    endpoints = any(
+      T.clusterLoadAssignment,
+      clusterLoadAssignment(plan.serviceName, plan.endpoints, ctx, ref),
+    ) as EnvoyResource;
   } else if (plan.kind === 'eds') {
     out.type = 'STATIC';
     out.load_assignment = clusterLoadAssignment(c.name, plan.endpoints, ctx, ref);
@@ -117,5 +125,7 @@ export function envoyCluster(
     if (c.tcpKeepalive.intervalS !== undefined) k.keepalive_interval = c.tcpKeepalive.intervalS;
     out.upstream_connection_options = { tcp_keepalive: k };
   }
-  return endpoints ? { cluster: any(T.cluster, out) as EnvoyResource, endpoints } : { cluster: any(T.cluster, out) as EnvoyResource };
+  return endpoints
+    ? { cluster: any(T.cluster, out) as EnvoyResource, endpoints }
+    : { cluster: any(T.cluster, out) as EnvoyResource };
 }

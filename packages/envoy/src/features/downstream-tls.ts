@@ -47,13 +47,27 @@ export function tlsParams(t: {
  * The `transport_socket` terminating TLS for one SNI entry, or undefined (with a warning) when
  * its certificate or client CA is not available.
  */
-export function downstreamTransportSocket(t: IRListenerTls, l: IRListener, ctx: TranslateContext): JsonObject | undefined {
+export function downstreamTransportSocket(
+  t: IRListenerTls,
+  l: IRListener,
+  ctx: TranslateContext,
+): JsonObject | undefined {
   if (!hasCertificate(ctx, t.secret)) {
-    report(ctx, irRef('Listener', l.name), `tls[${t.serverNames.join(',') || 'default'}].secret`, `secret ${t.secret} has no certificate and key the gateway can serve; this TLS server name is left out`);
+    report(
+      ctx,
+      irRef('Listener', l.name),
+      `tls[${t.serverNames.join(',') || 'default'}].secret`,
+      `secret ${t.secret} has no certificate and key the gateway can serve; this TLS server name is left out`,
+    );
     return undefined;
   }
   if (t.clientCaSecret && !hasTrustedCa(ctx, t.clientCaSecret)) {
-    report(ctx, irRef('Listener', l.name), `tls[${t.serverNames.join(',') || 'default'}].clientCaSecret`, `secret ${t.clientCaSecret} has no CA bundle; this TLS server name is left out`);
+    report(
+      ctx,
+      irRef('Listener', l.name),
+      `tls[${t.serverNames.join(',') || 'default'}].clientCaSecret`,
+      `secret ${t.clientCaSecret} has no CA bundle; this TLS server name is left out`,
+    );
     return undefined;
   }
   const common: JsonObject = {};
@@ -61,7 +75,10 @@ export function downstreamTransportSocket(t: IRListenerTls, l: IRListener, ctx: 
   if (params) common.tls_params = params;
   common.tls_certificate_sds_secret_configs = [sdsSecretRef(t.secret, ctx)];
   if (t.clientCaSecret)
-    common.validation_context_sds_secret_config = sdsSecretRef(caSecretName(ctx.secrets.get(t.clientCaSecret), t.clientCaSecret), ctx);
+    common.validation_context_sds_secret_config = sdsSecretRef(
+      caSecretName(ctx.secrets.get(t.clientCaSecret), t.clientCaSecret),
+      ctx,
+    );
   if (t.alpnProtocols.length > 0) common.alpn_protocols = [...t.alpnProtocols];
   const context: JsonObject = { common_tls_context: common };
   if (t.requireClientCertificate) context.require_client_certificate = true;

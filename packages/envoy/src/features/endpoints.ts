@@ -42,11 +42,18 @@ export function clusterLoadAssignment(
     if (e.weight <= 0) continue;
     const key = `${e.address}|${e.port}`;
     if (seen.has(key)) {
-      report(ctx, ref, `discovery.endpoints[${i}]`, `duplicate endpoint ${e.address}:${e.port}; kept the first`);
+      report(
+        ctx,
+        ref,
+        `discovery.endpoints[${i}]`,
+        `duplicate endpoint ${e.address}:${e.port}; kept the first`,
+      );
       continue;
     }
     seen.add(key);
-    const lb: JsonObject = { endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } } };
+    const lb: JsonObject = {
+      endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } },
+    };
     const health = HEALTH[e.health];
     if (health) lb.health_status = health;
     if (e.weight !== 1) lb.load_balancing_weight = e.weight;

@@ -20,10 +20,10 @@
 import type { IRCluster, IRListener } from '@gateway/core';
 import { any, type JsonObject } from '../proto/json.js';
 import type { EnvoyResource, TranslateContext } from '../types.js';
+import { circuitBreakers } from './circuit-breakers.js';
 import type { ClusterPlan } from './cluster.js';
 import { connectTimeout } from './cluster.js';
 import { adsConfigSource, irRef, put, report, T } from './common.js';
-import { circuitBreakers } from './circuit-breakers.js';
 import { clusterLoadAssignment } from './endpoints.js';
 import { outlierDetection } from './outlier.js';
 import { buildHttpFilters, type HttpFeature } from './registry.js';
@@ -70,14 +70,26 @@ function variant(c: IRCluster, plan: ClusterPlan, ctx: TranslateContext): EnvoyR
     out.eds_cluster_config = { eds_config: adsConfigSource(), service_name: plan.serviceName };
   } else {
     if (plan.endpoints.length > 1)
-      report(ctx, ref, 'discovery', `gRPC clients resolve only one DNS name per cluster; ${name} uses ${plan.endpoints[0]?.address}`, 'notice');
+      report(
+        ctx,
+        ref,
+        'discovery',
+        `gRPC clients resolve only one DNS name per cluster; ${name} uses ${plan.endpoints[0]?.address}`,
+        'notice',
+      );
     out.type = 'LOGICAL_DNS';
     out.load_assignment = clusterLoadAssignment(name, plan.endpoints.slice(0, 1), ctx, ref);
   }
   out.connect_timeout = connectTimeout(c, ctx);
   if (c.lbPolicy === 'ring_hash' || c.lbPolicy === 'maglev') out.lb_policy = 'RING_HASH';
   else if (c.lbPolicy !== 'round_robin')
-    report(ctx, ref, 'lbPolicy', `gRPC clients do not support ${c.lbPolicy}; ${name} uses round_robin`, 'notice');
+    report(
+      ctx,
+      ref,
+      'lbPolicy',
+      `gRPC clients do not support ${c.lbPolicy}; ${name} uses round_robin`,
+      'notice',
+    );
   put(out, 'circuit_breakers', circuitBreakers(c.circuitBreakers));
   if (c.outlierDetection) out.outlier_detection = outlierDetection(c.outlierDetection);
   put(out, 'transport_socket', grpcUpstreamTransportSocket(c));
@@ -128,7 +140,9 @@ export function grpcClientResources(
           rds: { config_source: adsConfigSource(), route_config_name: routeName },
           http_filters: chain.filters,
         });
-        listeners.push(any(T.listener, { name: domain, api_listener: { api_listener: hcm } }) as EnvoyResource);
+        listeners.push(
+          any(T.listener, { name: domain, api_listener: { api_listener: hcm } }) as EnvoyResource,
+        );
       }
     }
   }

@@ -17,7 +17,11 @@ export function headerValueOptions(ops: IRHeaderOps): JsonObject[] {
 }
 
 /** Writes `<direction>_headers_to_add` / `<direction>_headers_to_remove` onto `target`. */
-export function applyHeaderOps(target: JsonObject, direction: 'request' | 'response', ops: IRHeaderOps | undefined): void {
+export function applyHeaderOps(
+  target: JsonObject,
+  direction: 'request' | 'response',
+  ops: IRHeaderOps | undefined,
+): void {
   if (!ops) return;
   if (ops.add.length > 0) target[`${direction}_headers_to_add`] = headerValueOptions(ops);
   if (ops.remove.length > 0) target[`${direction}_headers_to_remove`] = [...ops.remove];

@@ -21,7 +21,10 @@ export function healthCheck(h: IRHealthCheck, cluster: IRCluster): JsonObject {
     const http: JsonObject = { path: c.path };
     if (c.host) http.host = c.host;
     if (c.expectedStatuses.length > 0)
-      http.expected_statuses = c.expectedStatuses.map(([start, end]) => ({ start: String(start), end: String(end) }));
+      http.expected_statuses = c.expectedStatuses.map(([start, end]) => ({
+        start: String(start),
+        end: String(end),
+      }));
     if (cluster.protocol === 'http2') http.codec_client_type = 'HTTP2';
     out.http_health_check = http;
   } else if (c.kind === 'grpc') {

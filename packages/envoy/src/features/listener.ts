@@ -14,7 +14,10 @@ import { hcmNetworkFilter } from './hcm.js';
 import { tcpFilterChain } from './tcp-proxy.js';
 
 function listenerBase(l: IRListener, ctx: TranslateContext): JsonObject {
-  const out: JsonObject = { name: l.name, address: { socket_address: { address: l.address, port_value: l.port } } };
+  const out: JsonObject = {
+    name: l.name,
+    address: { socket_address: { address: l.address, port_value: l.port } },
+  };
   if (l.statsPrefix) out.stat_prefix = l.statsPrefix;
   const limit = ctx.ir.settings.maxRequestBodyBytes;
   if (limit > 0) out.per_connection_buffer_limit_bytes = Math.min(limit, 0xffffffff);
@@ -29,7 +32,11 @@ function tlsInspector(): JsonObject {
  * An `http`/`https` listener around a connection manager `typed_config`, or undefined (with a
  * warning) when no TLS chain is usable.
  */
-export function httpListener(l: IRListener, hcm: JsonObject, ctx: TranslateContext): EnvoyResource | undefined {
+export function httpListener(
+  l: IRListener,
+  hcm: JsonObject,
+  ctx: TranslateContext,
+): EnvoyResource | undefined {
   const out = listenerBase(l, ctx);
   if (l.protocol === 'http') {
     out.filter_chains = [{ filters: [hcmNetworkFilter(hcm)] }];
@@ -47,7 +54,12 @@ export function httpListener(l: IRListener, hcm: JsonObject, ctx: TranslateConte
     chains.push(chain);
   }
   if (chains.length === 0) {
-    report(ctx, irRef('Listener', l.name), 'tls', `HTTPS listener ${l.name} has no usable certificate; listener left out`);
+    report(
+      ctx,
+      irRef('Listener', l.name),
+      'tls',
+      `HTTPS listener ${l.name} has no usable certificate; listener left out`,
+    );
     return undefined;
   }
   out.listener_filters = [tlsInspector()];
@@ -61,13 +73,19 @@ export function tcpListener(l: IRListener, ctx: TranslateContext): EnvoyResource
   let needsInspector = false;
   for (const r of ctx.ir.tcpRoutes) {
     if (r.port !== l.port) continue;
-    const chain = tcpFilterChain(r, l, ctx);
+    const chain = tcpFilterChain(r, ctx);
     if (!chain) continue;
     if (r.sniHost || r.tlsSecret) needsInspector = true;
     chains.push(chain);
   }
   if (chains.length === 0) {
-    report(ctx, irRef('Listener', l.name), 'port', `listener ${l.name} has no TCP routes; left out`, 'notice');
+    report(
+      ctx,
+      irRef('Listener', l.name),
+      'port',
+      `listener ${l.name} has no TCP routes; left out`,
+      'notice',
+    );
     return undefined;
   }
   const out = listenerBase(l, ctx);

@@ -31,7 +31,10 @@ export function rateLimitAction(e: IRRateLimitEntry): JsonObject {
  * recipes for the RateLimitService's domain are emitted; with no RateLimitService nothing would
  * read them and none are emitted.
  */
-export function rateLimits(actions: readonly IRRateLimitAction[], serviceDomain: string | undefined): JsonObject[] {
+export function rateLimits(
+  actions: readonly IRRateLimitAction[],
+  serviceDomain: string | undefined,
+): JsonObject[] {
   if (serviceDomain === undefined) return [];
   return actions
     .filter((a) => a.domain === serviceDomain && a.entries.length > 0)

@@ -46,6 +46,11 @@ import { any, type JsonObject } from '../proto/json.js';
 import type { Audience } from '../types.js';
 import { T } from './common.js';
 import { corsFeature } from './cors.js';
+import { extAuthzFeature } from './ext-authz.js';
+import { jwtAuthnFeature } from './jwt-authn.js';
+import { localRateLimitFeature } from './local-ratelimit.js';
+import { rateLimitFeature } from './ratelimit.js';
+import { rbacFeature } from './rbac.js';
 import { routerFeature } from './router.js';
 
 /** Execution order of HTTP filters in every connection manager (both data planes). */
@@ -88,7 +93,15 @@ export interface HttpFeature {
 }
 
 /** The features the emitter uses unless {@link TranslateOptions.httpFeatures} says otherwise. */
-export const DEFAULT_HTTP_FEATURES: readonly HttpFeature[] = [corsFeature, routerFeature];
+export const DEFAULT_HTTP_FEATURES: readonly HttpFeature[] = [
+  corsFeature,
+  extAuthzFeature,
+  jwtAuthnFeature,
+  rbacFeature,
+  localRateLimitFeature,
+  rateLimitFeature,
+  routerFeature,
+];
 
 /**
  * Sorts features by {@link HTTP_FILTER_ORDER} and checks the registry is well formed: known
@@ -97,7 +110,8 @@ export const DEFAULT_HTTP_FEATURES: readonly HttpFeature[] = [corsFeature, route
 export function orderHttpFeatures(features: readonly HttpFeature[]): HttpFeature[] {
   const seen = new Set<string>();
   for (const f of features) {
-    if (!HTTP_FILTER_ORDER.includes(f.name)) throw new TypeError(`HTTP feature ${f.name} is not in HTTP_FILTER_ORDER`);
+    if (!HTTP_FILTER_ORDER.includes(f.name))
+      throw new TypeError(`HTTP feature ${f.name} is not in HTTP_FILTER_ORDER`);
     if (seen.has(f.name)) throw new TypeError(`HTTP feature ${f.name} is registered twice`);
     seen.add(f.name);
   }

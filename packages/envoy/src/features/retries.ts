@@ -17,7 +17,13 @@ import type { Audience } from '../types.js';
 export const IDEMPOTENT_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'] as const;
 
 /** Retry conditions gRPC xDS clients understand (gRFC A44). */
-export const GRPC_RETRY_CONDITIONS = new Set(['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable']);
+export const GRPC_RETRY_CONDITIONS = new Set([
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+]);
 
 /** IRRetryPolicy → `RetryPolicy`, or undefined when nothing of it applies to the audience. */
 export function retryPolicy(r: IRRetryPolicy, audience: Audience): JsonObject | undefined {
@@ -26,7 +32,8 @@ export function retryPolicy(r: IRRetryPolicy, audience: Audience): JsonObject | 
   if (audience === 'grpc' && r.numRetries < 1) return undefined;
   const out: JsonObject = { retry_on: conditions.join(','), num_retries: r.numRetries };
   if (audience === 'envoy' && r.perTryTimeoutMs > 0) out.per_try_timeout = duration(r.perTryTimeoutMs);
-  if (audience === 'envoy' && r.retriableStatusCodes.length > 0) out.retriable_status_codes = [...r.retriableStatusCodes];
+  if (audience === 'envoy' && r.retriableStatusCodes.length > 0)
+    out.retriable_status_codes = [...r.retriableStatusCodes];
   if (r.backoffBaseMs > 0) {
     const backOff: JsonObject = { base_interval: duration(r.backoffBaseMs) };
     if (r.backoffMaxMs > 0) backOff.max_interval = duration(Math.max(r.backoffMaxMs, r.backoffBaseMs));

@@ -30,7 +30,8 @@ export function virtualHost(
   const scope: RouteScope = { ctx, audience, listener, vhost: vh, chain, featureCtx };
   const out: JsonObject = { name: vh.name, domains, routes: vh.routes.flatMap((r) => buildRoutes(r, scope)) };
   // Envoy redirects non-TLS requests (by X-Forwarded-Proto) when the vhost requires TLS.
-  if (audience === 'envoy' && vh.insecure === 'redirect' && listener.securityModel !== 'SECURE') out.require_tls = 'ALL';
+  if (audience === 'envoy' && vh.insecure === 'redirect' && listener.securityModel !== 'SECURE')
+    out.require_tls = 'ALL';
   put(out, 'typed_per_filter_config', virtualHostPerFilterConfig(chain, vh, featureCtx));
   return out;
 }
@@ -39,7 +40,11 @@ export function virtualHost(
  * The RouteConfiguration of an Envoy listener. A domain may appear in one vhost only (Envoy
  * rejects the configuration otherwise), so later duplicates are dropped with a warning.
  */
-export function envoyRouteConfiguration(l: IRListener, chain: HttpFilterChain, ctx: TranslateContext): EnvoyResource {
+export function envoyRouteConfiguration(
+  l: IRListener,
+  chain: HttpFilterChain,
+  ctx: TranslateContext,
+): EnvoyResource {
   const seen = new Set<string>();
   const vhosts: JsonObject[] = [];
   for (const vh of l.virtualHosts) {
@@ -47,7 +52,12 @@ export function envoyRouteConfiguration(l: IRListener, chain: HttpFilterChain, c
     for (const d of vh.domains) {
       const key = d.toLowerCase();
       if (seen.has(key)) {
-        report(ctx, irRef('VirtualHost', vh.name), 'domains', `domain ${d} is already served by another virtual host of ${l.name}; left out`);
+        report(
+          ctx,
+          irRef('VirtualHost', vh.name),
+          'domains',
+          `domain ${d} is already served by another virtual host of ${l.name}; left out`,
+        );
         continue;
       }
       seen.add(key);

@@ -88,9 +88,8 @@ function routeMatches(r: IRRoute, scope: RouteScope): JsonObject[] | undefined {
   if (scope.audience === 'grpc' && r.match.queryParams.length > 0) return undefined;
   const headers = r.match.headers.map(headerMatcher);
   if (secure) headers.push(secure);
-  return pathSpecifiers(r.match.path, r.match.caseSensitive, scope.audience).map((spec) => {
-    const match: JsonObject = { ...spec };
-    if (!r.match.caseSensitive && !('safe_regex' in spec)) match.case_sensitive = false;
+  return pathSpecifiers(r.match.path, r.match.caseSensitive, scope.audience).map((match) => {
+    if (!r.match.caseSensitive && !('safe_regex' in match)) match.case_sensitive = false;
     if (headers.length > 0) match.headers = headers;
     if (scope.audience === 'envoy' && r.match.queryParams.length > 0)
       match.query_parameters = r.match.queryParams.map(queryMatcher);
@@ -119,7 +118,14 @@ function forwardAction(r: IRRoute, a: IRRouteActionForward, scope: RouteScope): 
   const backends = a.clusters.filter((w) => w.weight > 0);
   for (const w of backends) {
     if (!ctx.clusters.has(w.cluster)) {
-      report(ctx, r.sources[0] ?? { kind: 'Route', namespace: '', name: r.name }, 'action.clusters', `route ${r.name} references unknown cluster ${w.cluster}; it answers 503`, 'warning', 'unknown-cluster');
+      report(
+        ctx,
+        r.sources[0] ?? { kind: 'Route', namespace: '', name: r.name },
+        'action.clusters',
+        `route ${r.name} references unknown cluster ${w.cluster}; it answers 503`,
+        'warning',
+        'unknown-cluster',
+      );
       return undefined;
     }
   }
@@ -127,7 +133,13 @@ function forwardAction(r: IRRoute, a: IRRouteActionForward, scope: RouteScope): 
   const name = (cluster: string) => (audience === 'grpc' ? grpcClusterName(ctx, cluster) : cluster);
   const action: JsonObject = {};
   const first = backends[0];
-  const perBackend = audience === 'envoy' && backends.some((w) => w.hostRewrite || (w.requestHeaders && (w.requestHeaders.add.length > 0 || w.requestHeaders.remove.length > 0)));
+  const perBackend =
+    audience === 'envoy' &&
+    backends.some(
+      (w) =>
+        w.hostRewrite ||
+        (w.requestHeaders && (w.requestHeaders.add.length > 0 || w.requestHeaders.remove.length > 0)),
+    );
   if (backends.length === 1 && first && !perBackend) {
     action.cluster = name(first.cluster);
   } else {
@@ -138,8 +150,10 @@ function forwardAction(r: IRRoute, a: IRRouteActionForward, scope: RouteScope): 
         if (audience === 'envoy') {
           if (w.hostRewrite) cw.host_rewrite_literal = w.hostRewrite;
           if (w.requestHeaders) {
-            if (w.requestHeaders.add.length > 0) cw.request_headers_to_add = headerValueOptions(w.requestHeaders);
-            if (w.requestHeaders.remove.length > 0) cw.request_headers_to_remove = [...w.requestHeaders.remove];
+            if (w.requestHeaders.add.length > 0)
+              cw.request_headers_to_add = headerValueOptions(w.requestHeaders);
+            if (w.requestHeaders.remove.length > 0)
+              cw.request_headers_to_remove = [...w.requestHeaders.remove];
           }
         }
         return cw;
@@ -197,8 +211,15 @@ export function buildRoutes(r: IRRoute, scope: RouteScope): JsonObject[] {
     applyHeaderOps(base, 'request', r.requestHeaders);
     applyHeaderOps(base, 'response', r.responseHeaders);
     if (responseExtra.length > 0)
-      base.response_headers_to_add = [...((base.response_headers_to_add as JsonObject[] | undefined) ?? []), ...responseExtra];
+      base.response_headers_to_add = [
+        ...((base.response_headers_to_add as JsonObject[] | undefined) ?? []),
+        ...responseExtra,
+      ];
   }
   put(base, 'typed_per_filter_config', routePerFilterConfig(scope.chain, r, scope.featureCtx));
+  if (matches.length === 1) {
+    base.match = matches[0] as JsonObject;
+    return [base];
+  }
   return matches.map((match) => ({ ...base, match }));
 }

@@ -13,5 +13,8 @@ export const routerFeature: HttpFeature = {
   name: 'envoy.filters.http.router',
   grpcClientSupport: true,
   httpFilter: ({ ir, audience }) =>
-    any(T.router, audience === 'envoy' && ir.settings.suppressGatewayHeaders ? { suppress_envoy_headers: true } : {}),
+    any(
+      T.router,
+      audience === 'envoy' && ir.settings.suppressGatewayHeaders ? { suppress_envoy_headers: true } : {},
+    ),
 };

@@ -19,11 +19,26 @@ function dataSource(d: NonNullable<IRSecret['certificateChain']>): JsonObject {
 export function secretBodies(s: IRSecret, ctx: TranslateContext): JsonObject[] {
   const out: JsonObject[] = [];
   if (s.certificateChain && s.privateKey) {
-    out.push({ name: s.name, tls_certificate: { certificate_chain: dataSource(s.certificateChain), private_key: dataSource(s.privateKey) } });
+    out.push({
+      name: s.name,
+      tls_certificate: {
+        certificate_chain: dataSource(s.certificateChain),
+        private_key: dataSource(s.privateKey),
+      },
+    });
   }
-  if (s.trustedCa) out.push({ name: caSecretName(s, s.name), validation_context: { trusted_ca: dataSource(s.trustedCa) } });
+  if (s.trustedCa)
+    out.push({ name: caSecretName(s, s.name), validation_context: { trusted_ca: dataSource(s.trustedCa) } });
   if (out.length === 0)
-    report(ctx, irRef('Secret', s.name), '', s.kubernetesSecret ? `secret ${s.kubernetesSecret.namespace}/${s.kubernetesSecret.name} could not be read; no SDS secret emitted` : 'secret has no certificate, key or CA; no SDS secret emitted', 'notice');
+    report(
+      ctx,
+      irRef('Secret', s.name),
+      '',
+      s.kubernetesSecret
+        ? `secret ${s.kubernetesSecret.namespace}/${s.kubernetesSecret.name} could not be read; no SDS secret emitted`
+        : 'secret has no certificate, key or CA; no SDS secret emitted',
+      'notice',
+    );
   return out;
 }
 

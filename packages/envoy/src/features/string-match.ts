@@ -25,10 +25,12 @@ export function regexMatcher(regex: string): JsonObject {
  */
 export function stringMatcher(m: IRStringMatch): JsonObject {
   if ('regex' in m) return { safe_regex: regexMatcher(m.regex) };
-  const ignoreCase = m.ignoreCase ? { ignore_case: true } : {};
+  const ignoreCase: JsonObject = m.ignoreCase ? { ignore_case: true } : {};
   if ('exact' in m) return { exact: m.exact, ...ignoreCase };
-  if ('prefix' in m) return m.prefix === '' ? { safe_regex: regexMatcher('.*') } : { prefix: m.prefix, ...ignoreCase };
-  if ('suffix' in m) return m.suffix === '' ? { safe_regex: regexMatcher('.*') } : { suffix: m.suffix, ...ignoreCase };
+  if ('prefix' in m)
+    return m.prefix === '' ? { safe_regex: regexMatcher('.*') } : { prefix: m.prefix, ...ignoreCase };
+  if ('suffix' in m)
+    return m.suffix === '' ? { safe_regex: regexMatcher('.*') } : { suffix: m.suffix, ...ignoreCase };
   return m.contains === '' ? { safe_regex: regexMatcher('.*') } : { contains: m.contains, ...ignoreCase };
 }
 
@@ -43,5 +45,7 @@ export function headerMatcher(h: IRHeaderMatch): JsonObject {
 
 /** IRQueryMatch → `envoy.config.route.v3.QueryParameterMatcher`. */
 export function queryMatcher(q: IRQueryMatch): JsonObject {
-  return q.match ? { name: q.name, string_match: stringMatcher(q.match) } : { name: q.name, present_match: true };
+  return q.match
+    ? { name: q.name, string_match: stringMatcher(q.match) }
+    : { name: q.name, present_match: true };
 }

@@ -12,7 +12,8 @@ import type { JsonObject } from '../proto/json.js';
 export function listenerUpgradeTypes(l: IRListener): string[] {
   const types = new Set<string>();
   for (const vh of l.virtualHosts)
-    for (const r of vh.routes) if (r.action.kind === 'forward') for (const u of r.action.upgrades) types.add(u.toLowerCase());
+    for (const r of vh.routes)
+      if (r.action.kind === 'forward') for (const u of r.action.upgrades) types.add(u.toLowerCase());
   return [...types].sort();
 }
 
@@ -23,5 +24,7 @@ export function hcmUpgradeConfigs(l: IRListener): JsonObject[] {
 
 /** `RouteAction.upgrade_configs`: the types this route enables. */
 export function routeUpgradeConfigs(upgrades: readonly string[]): JsonObject[] {
-  return [...new Set(upgrades.map((u) => u.toLowerCase()))].sort().map((t) => ({ upgrade_type: t, enabled: true }));
+  return [...new Set(upgrades.map((u) => u.toLowerCase()))]
+    .sort()
+    .map((t) => ({ upgrade_type: t, enabled: true }));
 }

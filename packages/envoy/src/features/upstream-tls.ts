@@ -34,8 +34,15 @@ export function upstreamTransportSocket(c: IRCluster, ctx: TranslateContext): Js
   const ref = irRef('Cluster', c.name);
   const common: JsonObject = {};
   if (t.clientSecret) {
-    if (hasCertificate(ctx, t.clientSecret)) common.tls_certificate_sds_secret_configs = [sdsSecretRef(t.clientSecret, ctx)];
-    else report(ctx, ref, 'tls.clientSecret', `secret ${t.clientSecret} has no certificate and key; connecting without a client certificate`);
+    if (hasCertificate(ctx, t.clientSecret))
+      common.tls_certificate_sds_secret_configs = [sdsSecretRef(t.clientSecret, ctx)];
+    else
+      report(
+        ctx,
+        ref,
+        'tls.clientSecret',
+        `secret ${t.clientSecret} has no certificate and key; connecting without a client certificate`,
+      );
   }
   const sni = upstreamSni(c);
   if (t.verify) {
@@ -49,7 +56,13 @@ export function upstreamTransportSocket(c: IRCluster, ctx: TranslateContext): Js
         };
       else common.validation_context_sds_secret_config = caRef;
     } else {
-      if (t.caSecret) report(ctx, ref, 'tls.caSecret', `secret ${t.caSecret} has no CA bundle; verifying against the system trust store`);
+      if (t.caSecret)
+        report(
+          ctx,
+          ref,
+          'tls.caSecret',
+          `secret ${t.caSecret} has no CA bundle; verifying against the system trust store`,
+        );
       const vc: JsonObject = { system_root_certs: {} };
       if (sans) vc.match_typed_subject_alt_names = sans;
       common.validation_context = vc;

@@ -16,6 +16,7 @@
 import protobuf from 'protobufjs';
 import { formatDuration, type JsonObject, type JsonValue, parseDuration } from './json.js';
 import { envoyProtoRoot } from './root.js';
+import { WireWriter } from './writer.js';
 
 /** A resource or field that does not fit the schema. `path` is a dotted JSON path. */
 export class ProtoJsonError extends Error {
@@ -192,7 +193,8 @@ function enumCodecOf(e: protobuf.Enum): EnumCodec {
   const deprecated = new Set<string>();
   const valuesOptions = (e as unknown as { valuesOptions?: Record<string, Record<string, unknown>> })
     .valuesOptions;
-  for (const [n, opts] of Object.entries(valuesOptions ?? {})) if (opts?.deprecated === true) deprecated.add(n);
+  for (const [n, opts] of Object.entries(valuesOptions ?? {}))
+    if (opts?.deprecated === true) deprecated.add(n);
   return { values: e.values, names, deprecated };
 }
 
@@ -291,9 +293,10 @@ function compile(type: protobuf.Type): MessageCodec {
     const kind: FieldCodec['kind'] =
       resolved instanceof protobuf.Type ? 'message' : resolved instanceof protobuf.Enum ? 'enum' : 'scalar';
     const oneof = f.partOf;
-    const synthetic = oneof !== null && oneof !== undefined && oneof.name.startsWith('_') && oneof.oneof.length === 1;
+    const synthetic = !!oneof?.name.startsWith('_') && oneof?.oneof.length === 1;
     const wire = kind === 'scalar' ? WIRE[f.type as ScalarType] : kind === 'enum' ? 0 : 2;
-    const packed = f.repeated && !isMap && kind !== 'message' && f.type !== 'string' && f.type !== 'bytes' && f.packed;
+    const packed =
+      f.repeated && !isMap && kind !== 'message' && f.type !== 'string' && f.type !== 'bytes' && f.packed;
     const fc: FieldCodec = {
       name: f.name,
       jsonName: lowerCamel(f.name),
@@ -372,15 +375,33 @@ function describe(v: unknown): string {
 // -------------------------------------------------------------------------------------------
 // Encoding
 
-type Writer = protobuf.Writer;
+/**
+ * The path of the value being encoded, kept as a stack of keys and indexes and only turned into
+ * a string when something is wrong (building path strings per field was a measurable cost).
+ */
+const PATH: Array<string | number> = [];
 
-function checkNumber(f: FieldCodec, n: number, path: string): void {
-  const nr = f.rules?.number;
+function pathString(): string {
+  let out = '';
+  for (const p of PATH) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (p.startsWith('[')) out += p;
+    else out += out ? `.${p}` : p;
+  }
+  return out;
+}
+
+function fail(detail: string): never {
+  throw new ProtoJsonError(pathString(), detail);
+}
+
+function checkNumber(rules: FieldRules | undefined, n: number): void {
+  const nr = rules?.number;
   if (!nr) return;
-  if (nr.gt !== undefined && !(n > nr.gt)) throw new ProtoJsonError(path, `must be > ${nr.gt}, got ${n}`);
-  if (nr.gte !== undefined && !(n >= nr.gte)) throw new ProtoJsonError(path, `must be >= ${nr.gte}, got ${n}`);
-  if (nr.lt !== undefined && !(n < nr.lt)) throw new ProtoJsonError(path, `must be < ${nr.lt}, got ${n}`);
-  if (nr.lte !== undefined && !(n <= nr.lte)) throw new ProtoJsonError(path, `must be <= ${nr.lte}, got ${n}`);
+  if (nr.gt !== undefined && !(n > nr.gt)) fail(`must be > ${nr.gt}, got ${n}`);
+  if (nr.gte !== undefined && !(n >= nr.gte)) fail(`must be >= ${nr.gte}, got ${n}`);
+  if (nr.lt !== undefined && !(n < nr.lt)) fail(`must be < ${nr.lt}, got ${n}`);
+  if (nr.lte !== undefined && !(n <= nr.lte)) fail(`must be <= ${nr.lte}, got ${n}`);
 }
 
 function isHeaderNameChar(c: number): boolean {
@@ -403,74 +424,103 @@ function isHeaderNameChar(c: number): boolean {
   );
 }
 
-function checkString(f: FieldCodec, s: string, path: string): void {
-  const r = f.rules;
+/** Code points in `s`, counted only as far as needed to compare with `limit`. */
+function codePointsAtLeast(s: string, limit: number): boolean {
+  if (s.length >= limit * 2) return true;
+  if (s.length < limit) return false;
+  let n = 0;
+  for (const _ of s) if (++n >= limit) return true;
+  return false;
+}
+
+function checkString(r: FieldRules | undefined, s: string): void {
   if (!r) return;
-  if (r.minLen !== undefined && [...s].length < r.minLen)
-    throw new ProtoJsonError(path, `must be at least ${r.minLen} characters`);
-  if (r.maxLen !== undefined && [...s].length > r.maxLen)
-    throw new ProtoJsonError(path, `must be at most ${r.maxLen} characters`);
+  if (r.minLen !== undefined && !codePointsAtLeast(s, r.minLen))
+    fail(`must be at least ${r.minLen} characters`);
+  if (r.maxLen !== undefined && codePointsAtLeast(s, r.maxLen + 1))
+    fail(`must be at most ${r.maxLen} characters`);
   if (r.maxBytes !== undefined && Buffer.byteLength(s) > r.maxBytes)
-    throw new ProtoJsonError(path, `must be at most ${r.maxBytes} bytes`);
-  if (r.stringIn && !r.stringIn.includes(s))
-    throw new ProtoJsonError(path, `must be one of ${r.stringIn.join(', ')}`);
+    fail(`must be at most ${r.maxBytes} bytes`);
+  if (r.stringIn && !r.stringIn.includes(s)) fail(`must be one of ${r.stringIn.join(', ')}`);
   if (r.headerName || r.headerValue) {
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
-      if (c === 0 || c === 10 || c === 13) throw new ProtoJsonError(path, 'contains NUL, CR or LF');
+      if (c === 0 || c === 10 || c === 13) fail('contains NUL, CR or LF');
       if (r.headerName === 'strict' && !isHeaderNameChar(c) && !(i === 0 && c === 58))
-        throw new ProtoJsonError(path, `is not a valid HTTP header name: ${JSON.stringify(s)}`);
+        fail(`is not a valid HTTP header name: ${JSON.stringify(s)}`);
     }
   }
 }
 
-function writeScalar(w: Writer, type: ScalarType, v: JsonValue, f: FieldCodec, path: string): void {
+function toBigInt(type: ScalarType, v: JsonValue): bigint {
+  let b: bigint;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
+  else if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) b = BigInt(v);
+  else fail(`expected a 64-bit integer, got ${describe(v)}`);
+  if ((type === 'uint64' || type === 'fixed64') && (b < 0n || b > 0xffffffffffffffffn))
+    fail(`expected an unsigned 64-bit integer, got ${v}`);
+  if (type !== 'uint64' && type !== 'fixed64' && (b < -0x8000000000000000n || b > 0x7fffffffffffffffn))
+    fail(`expected a signed 64-bit integer, got ${v}`);
+  return b;
+}
+
+/** Type-checks and writes one scalar value (no tag). */
+function writeScalar(
+  w: WireWriter | undefined,
+  type: ScalarType,
+  v: JsonValue,
+  rules: FieldRules | undefined,
+): void {
   switch (type) {
-    case 'string': {
-      if (typeof v !== 'string') throw new ProtoJsonError(path, `expected a string, got ${describe(v)}`);
-      checkString(f, v, path);
-      w.string(v);
+    case 'string':
+      if (typeof v !== 'string') fail(`expected a string, got ${describe(v)}`);
+      checkString(rules, v);
+      w?.string(v);
       return;
-    }
-    case 'bool': {
-      if (typeof v !== 'boolean') throw new ProtoJsonError(path, `expected a boolean, got ${describe(v)}`);
-      w.bool(v);
+    case 'bool':
+      if (typeof v !== 'boolean') fail(`expected a boolean, got ${describe(v)}`);
+      w?.bool(v);
       return;
-    }
-    case 'bytes': {
-      if (typeof v !== 'string') throw new ProtoJsonError(path, `expected base64 bytes, got ${describe(v)}`);
-      w.bytes(Buffer.from(v, 'base64'));
+    case 'bytes':
+      if (typeof v !== 'string') fail(`expected base64 bytes, got ${describe(v)}`);
+      w?.bytes(Buffer.from(v, 'base64'));
       return;
-    }
     case 'double':
     case 'float': {
       const n = typeof v === 'string' ? Number(v) : v;
-      if (typeof n !== 'number' || Number.isNaN(n)) throw new ProtoJsonError(path, `expected a number, got ${describe(v)}`);
-      checkNumber(f, n, path);
-      w[type](n);
+      if (typeof n !== 'number' || Number.isNaN(n)) fail(`expected a number, got ${describe(v)}`);
+      checkNumber(rules, n);
+      if (w) type === 'double' ? w.double(n) : w.float(n);
+      return;
+    }
+    case 'int64':
+    case 'uint64':
+    case 'sint64':
+    case 'fixed64':
+    case 'sfixed64': {
+      const b = toBigInt(type, v);
+      if (rules?.number) checkNumber(rules, Number(b));
+      if (!w) return;
+      if (type === 'sint64') w.sint64(b);
+      else if (type === 'fixed64') w.fixed64(b);
+      else if (type === 'sfixed64') w.sfixed64(b);
+      else w.int64(b);
       return;
     }
     default: {
-      if (INT64_TYPES.has(type)) {
-        let s: string;
-        if (typeof v === 'number' && Number.isSafeInteger(v)) s = String(v);
-        else if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) s = v;
-        else throw new ProtoJsonError(path, `expected a 64-bit integer, got ${describe(v)}`);
-        if ((type === 'uint64' || type === 'fixed64') && s.startsWith('-'))
-          throw new ProtoJsonError(path, `expected an unsigned integer, got ${s}`);
-        checkNumber(f, Number(s), path);
-        w[type](s as unknown as number);
-        return;
-      }
       const n = typeof v === 'string' && /^-?\d{1,10}$/.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n))
-        throw new ProtoJsonError(path, `expected an integer, got ${describe(v)}`);
+      if (typeof n !== 'number' || !Number.isInteger(n)) fail(`expected an integer, got ${describe(v)}`);
       if (UINT32_TYPES.has(type) && (n < 0 || n > 0xffffffff))
-        throw new ProtoJsonError(path, `expected an unsigned 32-bit integer, got ${n}`);
+        fail(`expected an unsigned 32-bit integer, got ${n}`);
       if (INT32_TYPES.has(type) && (n < -0x80000000 || n > 0x7fffffff))
-        throw new ProtoJsonError(path, `expected a 32-bit integer, got ${n}`);
-      checkNumber(f, n, path);
-      (w[type] as (x: number) => Writer)(n);
+        fail(`expected a 32-bit integer, got ${n}`);
+      checkNumber(rules, n);
+      if (!w) return;
+      if (type === 'uint32') w.uint(n);
+      else if (type === 'int32') w.int32(n);
+      else if (type === 'sint32') w.sint32(n);
+      else if (type === 'fixed32') w.fixed32(n);
+      else w.sfixed32(n);
     }
   }
 }
@@ -488,137 +538,240 @@ function isDefaultScalar(v: JsonValue, f: FieldCodec): boolean {
   }
 }
 
-function enumNumber(f: FieldCodec, v: JsonValue, path: string): number {
+function enumNumber(f: FieldCodec, v: JsonValue): number {
   const ec = f.enumCodec as EnumCodec;
   let n: number | undefined;
   if (typeof v === 'string') {
     n = ec.values[v];
     if (n === undefined)
-      throw new ProtoJsonError(path, `unknown ${f.typeName} value ${JSON.stringify(v)} (expected one of ${[...ec.names.values()].join(', ')})`);
-    if (ec.deprecated.has(v)) throw new ProtoJsonError(path, `enum value ${v} is deprecated`);
+      fail(
+        `unknown ${f.typeName} value ${JSON.stringify(v)} (expected one of ${[...ec.names.values()].join(', ')})`,
+      );
+    if (ec.deprecated.has(v)) fail(`enum value ${v} is deprecated`);
   } else if (typeof v === 'number' && Number.isInteger(v)) {
     n = v;
-    if (!ec.names.has(v)) throw new ProtoJsonError(path, `undefined ${f.typeName} value ${v}`);
+    if (!ec.names.has(v)) fail(`undefined ${f.typeName} value ${v}`);
   } else {
-    throw new ProtoJsonError(path, `expected an enum name, got ${describe(v)}`);
+    fail(`expected an enum name, got ${describe(v)}`);
   }
-  if (f.rules?.enumNotIn?.includes(n)) throw new ProtoJsonError(path, `value ${v} is not allowed`);
+  if (f.rules?.enumNotIn?.includes(n)) fail(`value ${v} is not allowed`);
   return n;
 }
 
-function writeValue(w: Writer, f: FieldCodec, v: JsonValue, path: string): void {
+/** Writes tag + value of one (non-repeated) occurrence of `f`. */
+function writeValue(w: WireWriter, f: FieldCodec, v: JsonValue, rules: FieldRules | undefined): void {
   if (f.kind === 'message') {
-    w.uint32(((f.id << 3) | 2) >>> 0).fork();
-    encodeInto(w, fieldCodecMessage(f), v, path, f);
+    w.tag(((f.id << 3) | 2) >>> 0);
+    w.fork();
+    encodeBody(w, fieldCodecMessage(f), v, rules);
     w.ldelim();
   } else if (f.kind === 'enum') {
-    w.uint32(((f.id << 3) | 0) >>> 0).int32(enumNumber(f, v, path));
+    w.tag((f.id << 3) >>> 0);
+    w.int32(enumNumber(f, v));
   } else {
-    w.uint32(((f.id << 3) | WIRE[f.scalar]) >>> 0);
-    writeScalar(w, f.scalar, v, f, path);
+    w.tag(((f.id << 3) | WIRE[f.scalar]) >>> 0);
+    writeScalar(w, f.scalar, v, rules);
   }
 }
 
-function encodeField(w: Writer, f: FieldCodec, v: JsonValue, path: string): void {
+/** Rules that apply to each element of a repeated field. */
+function itemRules(r: FieldRules | undefined): FieldRules | undefined {
+  if (!r) return undefined;
+  if (r.itemMinLen !== undefined) return { minLen: r.itemMinLen };
+  return r.number ? { number: r.number } : undefined;
+}
+
+function encodeField(w: WireWriter, f: FieldCodec, v: JsonValue): void {
   if (f.map) {
-    if (!isPlainObject(v)) throw new ProtoJsonError(path, `expected an object (map), got ${describe(v)}`);
+    if (!isPlainObject(v)) fail(`expected an object (map), got ${describe(v)}`);
     const keys = Object.keys(v).sort();
     if (f.rules?.minPairs !== undefined && keys.length < f.rules.minPairs)
-      throw new ProtoJsonError(path, `must have at least ${f.rules.minPairs} entries`);
-    const valueField: FieldCodec = { ...f, id: 2, map: false, repeated: false, rules: undefined };
-    const keyField: FieldCodec = { ...f, id: 1, kind: 'scalar', scalar: f.keyType, map: false, repeated: false, rules: undefined };
+      fail(`must have at least ${f.rules.minPairs} entries`);
+    const keyTag = ((1 << 3) | WIRE[f.keyType]) >>> 0;
+    const valueTag =
+      f.kind === 'message'
+        ? ((2 << 3) | 2) >>> 0
+        : f.kind === 'enum'
+          ? (2 << 3) >>> 0
+          : ((2 << 3) | WIRE[f.scalar]) >>> 0;
     for (const k of keys) {
       const item = v[k] as JsonValue;
-      const itemPath = `${path}[${JSON.stringify(k)}]`;
-      w.uint32(f.tag).fork();
-      w.uint32(((1 << 3) | WIRE[f.keyType]) >>> 0);
-      const key: JsonValue = INT64_TYPES.has(f.keyType) || f.keyType === 'string' || f.keyType === 'bool' ? k : Number(k);
-      writeScalar(w, f.keyType, f.keyType === 'bool' ? k === 'true' : key, keyField, itemPath);
-      writeValue(w, valueField, item, itemPath);
+      PATH.push(`[${JSON.stringify(k)}]`);
+      w.tag(f.tag);
+      w.fork();
+      w.tag(keyTag);
+      const key: JsonValue =
+        f.keyType === 'bool'
+          ? k === 'true'
+          : INT64_TYPES.has(f.keyType) || f.keyType === 'string'
+            ? k
+            : Number(k);
+      writeScalar(w, f.keyType, key, undefined);
+      w.tag(valueTag);
+      if (f.kind === 'message') {
+        w.fork();
+        encodeBody(w, fieldCodecMessage(f), item, undefined);
+        w.ldelim();
+      } else if (f.kind === 'enum') {
+        w.int32(enumNumber(f, item));
+      } else {
+        writeScalar(w, f.scalar, item, undefined);
+      }
       w.ldelim();
+      PATH.pop();
     }
     return;
   }
   if (f.repeated) {
-    if (!Array.isArray(v)) throw new ProtoJsonError(path, `expected an array, got ${describe(v)}`);
+    if (!Array.isArray(v)) fail(`expected an array, got ${describe(v)}`);
     const r = f.rules;
     if (r?.minItems !== undefined && v.length < r.minItems)
-      throw new ProtoJsonError(path, `must have at least ${r.minItems} item${r.minItems === 1 ? '' : 's'}`);
-    if (r?.maxItems !== undefined && v.length > r.maxItems)
-      throw new ProtoJsonError(path, `must have at most ${r.maxItems} items`);
+      fail(`must have at least ${r.minItems} item${r.minItems === 1 ? '' : 's'}`);
+    if (r?.maxItems !== undefined && v.length > r.maxItems) fail(`must have at most ${r.maxItems} items`);
     if (v.length === 0) return;
-    const itemField: FieldCodec = r?.itemMinLen !== undefined ? { ...f, rules: { minLen: r.itemMinLen } } : { ...f, rules: r?.number ? { number: r.number } : undefined };
+    const ir = itemRules(r);
     if (f.packed) {
-      w.uint32(f.tag).fork();
+      w.tag(f.tag);
+      w.fork();
       for (let i = 0; i < v.length; i++) {
-        const item = v[i] as JsonValue;
-        if (f.kind === 'enum') w.int32(enumNumber(f, item, `${path}[${i}]`));
-        else writeScalar(w, f.scalar, item, itemField, `${path}[${i}]`);
+        PATH.push(i);
+        if (f.kind === 'enum') w.int32(enumNumber(f, v[i] as JsonValue));
+        else writeScalar(w, f.scalar, v[i] as JsonValue, ir);
+        PATH.pop();
       }
       w.ldelim();
       return;
     }
-    for (let i = 0; i < v.length; i++) writeValue(w, itemField, v[i] as JsonValue, `${path}[${i}]`);
+    for (let i = 0; i < v.length; i++) {
+      PATH.push(i);
+      writeValue(w, f, v[i] as JsonValue, ir);
+      PATH.pop();
+    }
     return;
   }
   if (!f.presence && isDefaultScalar(v, f)) {
     // Proto3 leaves defaults off the wire; still type-check what was written.
-    if (f.kind === 'enum') enumNumber(f, v, path);
-    else writeScalar(protobuf.Writer.create(), f.scalar, v, f, path);
+    if (f.kind === 'enum') enumNumber(f, v);
+    else writeScalar(undefined, f.scalar, v, f.rules);
     return;
   }
-  writeValue(w, f, v, path);
+  writeValue(w, f, v, f.rules);
 }
 
-function encodeDurationBody(w: Writer, v: JsonValue, path: string, f?: FieldCodec): void {
-  if (typeof v !== 'string') throw new ProtoJsonError(path, `expected a duration string like "1.5s", got ${describe(v)}`);
-  const d = parseDuration(v);
-  if (!d) throw new ProtoJsonError(path, `malformed duration ${JSON.stringify(v)}`);
-  const r = f?.rules;
-  if (r) {
-    const total = d.seconds * 1_000_000_000n + BigInt(d.nanos);
-    if (r.durationGt !== undefined && !(total > r.durationGt)) throw new ProtoJsonError(path, `must be longer than ${formatDuration(r.durationGt / 1_000_000_000n, Number(r.durationGt % 1_000_000_000n))}`);
-    if (r.durationGte !== undefined && !(total >= r.durationGte)) throw new ProtoJsonError(path, 'is too short');
-    if (r.durationLt !== undefined && !(total < r.durationLt)) throw new ProtoJsonError(path, 'is too long');
-    if (r.durationLte !== undefined && !(total <= r.durationLte)) throw new ProtoJsonError(path, 'is too long');
+/** Parses "<digits>[.<1-9 digits>]s" into numbers; undefined for anything else (negative, huge). */
+function simpleDuration(v: string): { seconds: number; nanos: number } | undefined {
+  const n = v.length;
+  if (n < 2 || n > 26 || v.charCodeAt(n - 1) !== 115) return undefined;
+  let seconds = 0;
+  let i = 0;
+  for (; i < n - 1; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 46) break;
+    if (c < 48 || c > 57) return undefined;
+    seconds = seconds * 10 + (c - 48);
   }
-  if (d.seconds !== 0n) w.uint32(8).int64(d.seconds.toString() as unknown as number);
-  if (d.nanos !== 0) w.uint32(16).int32(d.nanos);
+  if (i === 0 || i > 15) return undefined;
+  let nanos = 0;
+  if (i < n - 1) {
+    const digits = n - 2 - i;
+    if (digits < 1 || digits > 9) return undefined;
+    for (let j = i + 1; j < n - 1; j++) {
+      const c = v.charCodeAt(j);
+      if (c < 48 || c > 57) return undefined;
+      nanos = nanos * 10 + (c - 48);
+    }
+    for (let k = digits; k < 9; k++) nanos *= 10;
+  }
+  return { seconds, nanos };
 }
 
-function encodeStructValue(w: Writer, v: JsonValue, path: string): void {
-  if (v === null) w.uint32(8).int32(0);
-  else if (typeof v === 'number') w.uint32(17).double(v);
-  else if (typeof v === 'string') w.uint32(26).string(v);
-  else if (typeof v === 'boolean') w.uint32(32).bool(v);
-  else if (Array.isArray(v)) {
-    w.uint32(50).fork();
-    encodeListBody(w, v, path);
+function encodeDurationBody(w: WireWriter, v: JsonValue, r: FieldRules | undefined): void {
+  if (typeof v !== 'string') fail(`expected a duration string like "1.5s", got ${describe(v)}`);
+  const simple = simpleDuration(v);
+  const d = simple ? { seconds: 0n, nanos: simple.nanos } : parseDuration(v);
+  if (!d) fail(`malformed duration ${JSON.stringify(v)}`);
+  if (
+    r &&
+    (r.durationGt !== undefined ||
+      r.durationGte !== undefined ||
+      r.durationLt !== undefined ||
+      r.durationLte !== undefined)
+  ) {
+    const total = (simple ? BigInt(simple.seconds) : d.seconds) * 1_000_000_000n + BigInt(d.nanos);
+    if (r.durationGt !== undefined && !(total > r.durationGt))
+      fail(
+        `must be longer than ${formatDuration(r.durationGt / 1_000_000_000n, Number(r.durationGt % 1_000_000_000n))}`,
+      );
+    if (r.durationGte !== undefined && !(total >= r.durationGte)) fail('is too short');
+    if (r.durationLt !== undefined && !(total < r.durationLt)) fail('is too long');
+    if (r.durationLte !== undefined && !(total <= r.durationLte)) fail('is too long');
+  }
+  if (simple) {
+    if (simple.seconds !== 0) {
+      w.tag(8);
+      w.uint(simple.seconds);
+    }
+  } else if (d.seconds !== 0n) {
+    w.tag(8);
+    w.int64(d.seconds);
+  }
+  if (d.nanos !== 0) {
+    w.tag(16);
+    w.int32(d.nanos);
+  }
+}
+
+function encodeStructValue(w: WireWriter, v: JsonValue): void {
+  if (v === null) {
+    w.tag(8);
+    w.uint(0);
+  } else if (typeof v === 'number') {
+    w.tag(17);
+    w.double(v);
+  } else if (typeof v === 'string') {
+    w.tag(26);
+    w.string(v);
+  } else if (typeof v === 'boolean') {
+    w.tag(32);
+    w.bool(v);
+  } else if (Array.isArray(v)) {
+    w.tag(50);
+    w.fork();
+    encodeListBody(w, v);
     w.ldelim();
   } else {
-    w.uint32(42).fork();
-    encodeStructBody(w, v, path);
+    w.tag(42);
+    w.fork();
+    encodeStructBody(w, v);
     w.ldelim();
   }
 }
 
-function encodeStructBody(w: Writer, v: JsonValue, path: string): void {
-  if (!isPlainObject(v)) throw new ProtoJsonError(path, `expected an object (Struct), got ${describe(v)}`);
+function encodeStructBody(w: WireWriter, v: JsonValue): void {
+  if (!isPlainObject(v)) fail(`expected an object (Struct), got ${describe(v)}`);
   for (const k of Object.keys(v).sort()) {
-    w.uint32(10).fork();
-    w.uint32(10).string(k);
-    w.uint32(18).fork();
-    encodeStructValue(w, v[k] as JsonValue, `${path}.${k}`);
+    PATH.push(k);
+    w.tag(10);
+    w.fork();
+    w.tag(10);
+    w.string(k);
+    w.tag(18);
+    w.fork();
+    encodeStructValue(w, v[k] as JsonValue);
     w.ldelim();
     w.ldelim();
+    PATH.pop();
   }
 }
 
-function encodeListBody(w: Writer, v: JsonValue[], path: string): void {
+function encodeListBody(w: WireWriter, v: JsonValue[]): void {
   for (let i = 0; i < v.length; i++) {
-    w.uint32(10).fork();
-    encodeStructValue(w, v[i] as JsonValue, `${path}[${i}]`);
+    PATH.push(i);
+    w.tag(10);
+    w.fork();
+    encodeStructValue(w, v[i] as JsonValue);
     w.ldelim();
+    PATH.pop();
   }
 }
 
@@ -628,116 +781,194 @@ export function typeNameFromUrl(url: string): string {
   return slash === -1 ? url : url.slice(slash + 1);
 }
 
-function encodeAnyBody(w: Writer, v: JsonValue, path: string): void {
-  if (!isPlainObject(v)) throw new ProtoJsonError(path, `expected an Any object with "@type", got ${describe(v)}`);
-  const url = v['@type'];
-  if (typeof url !== 'string' || url === '') throw new ProtoJsonError(path, 'Any is missing "@type"');
-  const inner = codecFor(typeNameFromUrl(url));
-  w.uint32(10).string(url);
-  w.uint32(18).fork();
+function innerCodec(url: JsonValue): MessageCodec {
+  if (typeof url !== 'string' || url === '') fail('Any is missing "@type"');
+  try {
+    return codecFor(typeNameFromUrl(url));
+  } catch (e) {
+    if (e instanceof ProtoJsonError) fail(e.detail);
+    throw e;
+  }
+}
+
+function encodeAnyBody(w: WireWriter, v: JsonValue): void {
+  if (!isPlainObject(v)) fail(`expected an Any object with "@type", got ${describe(v)}`);
+  const url = v['@type'] as JsonValue;
+  const inner = innerCodec(url);
+  w.tag(10);
+  w.string(url as string);
+  w.tag(18);
+  w.fork();
   if (inner.wkt && inner.wkt !== 'any') {
-    const keys = Object.keys(v).filter((k) => k !== '@type' && k !== 'value');
-    if (keys.length > 0) throw new ProtoJsonError(`${path}.${keys[0]}`, `unknown field in ${inner.fullName} Any (expected "value")`);
-    if ('value' in v) encodeInto(w, inner, v.value as JsonValue, `${path}.value`);
+    for (const k of Object.keys(v)) {
+      if (k !== '@type' && k !== 'value') {
+        PATH.push(k);
+        fail(`unknown field in ${inner.fullName} Any (expected "value")`);
+      }
+    }
+    if (v.value !== undefined) {
+      PATH.push('value');
+      encodeBody(w, inner, v.value as JsonValue, undefined);
+      PATH.pop();
+    }
   } else {
-    const { '@type': _ignored, ...rest } = v;
-    encodeInto(w, inner, rest, path);
+    encodeBody(w, inner, v, undefined, '@type');
   }
   w.ldelim();
 }
 
-function encodeInto(w: Writer, codec: MessageCodec, v: JsonValue, path: string, owner?: FieldCodec): void {
+/**
+ * Encodes the body of one message. Walks the keys present in `v` (not every field of the
+ * schema) and writes them in field-number order.
+ */
+function encodeBody(
+  w: WireWriter,
+  codec: MessageCodec,
+  v: JsonValue,
+  rules: FieldRules | undefined,
+  skipKey?: string,
+): void {
   switch (codec.wkt) {
     case 'any':
-      encodeAnyBody(w, v, path);
+      encodeAnyBody(w, v);
       return;
     case 'duration':
-      encodeDurationBody(w, v, path, owner);
+      encodeDurationBody(w, v, rules);
       return;
     case 'struct':
-      encodeStructBody(w, v, path);
+      encodeStructBody(w, v);
       return;
     case 'value':
-      encodeStructValue(w, v, path);
+      encodeStructValue(w, v);
       return;
     case 'list':
-      if (!Array.isArray(v)) throw new ProtoJsonError(path, `expected an array (ListValue), got ${describe(v)}`);
-      encodeListBody(w, v, path);
+      if (!Array.isArray(v)) fail(`expected an array (ListValue), got ${describe(v)}`);
+      encodeListBody(w, v);
       return;
     case 'wrapper': {
-      const inner = codec.fields[0] as FieldCodec;
       // Wrapper rules live on the owning field (e.g. `uint32 = {gte: 1}` on a UInt32Value).
-      const f: FieldCodec = owner?.rules ? { ...inner, rules: owner.rules } : inner;
-      if (!isDefaultScalar(v, f)) {
-        w.uint32(inner.tag);
-        writeScalar(w, inner.scalar, v, f, path);
+      const inner = codec.fields[0] as FieldCodec;
+      if (isDefaultScalar(v, inner)) {
+        writeScalar(undefined, inner.scalar, v, rules);
       } else {
-        writeScalar(protobuf.Writer.create(), inner.scalar, v, f, path);
+        w.tag(inner.tag);
+        writeScalar(w, inner.scalar, v, rules);
       }
       return;
     }
     case 'timestamp': {
-      if (typeof v !== 'string') throw new ProtoJsonError(path, `expected an RFC 3339 timestamp, got ${describe(v)}`);
+      if (typeof v !== 'string') fail(`expected an RFC 3339 timestamp, got ${describe(v)}`);
       const ms = Date.parse(v);
-      if (Number.isNaN(ms)) throw new ProtoJsonError(path, `malformed timestamp ${JSON.stringify(v)}`);
+      if (Number.isNaN(ms)) fail(`malformed timestamp ${JSON.stringify(v)}`);
       const secs = Math.floor(ms / 1000);
       const nanos = (ms - secs * 1000) * 1_000_000;
-      if (secs !== 0) w.uint32(8).int64(secs);
-      if (nanos !== 0) w.uint32(16).int32(nanos);
+      if (secs !== 0) {
+        w.tag(8);
+        w.int64(BigInt(secs));
+      }
+      if (nanos !== 0) {
+        w.tag(16);
+        w.int32(nanos);
+      }
       return;
     }
     case 'fieldmask': {
-      if (typeof v !== 'string') throw new ProtoJsonError(path, `expected a field mask string, got ${describe(v)}`);
-      for (const p of v.split(',').filter(Boolean)) w.uint32(10).string(p);
+      if (typeof v !== 'string') fail(`expected a field mask string, got ${describe(v)}`);
+      for (const p of v.split(',').filter(Boolean)) {
+        w.tag(10);
+        w.string(p);
+      }
       return;
     }
     default:
       break;
   }
-  if (!isPlainObject(v)) throw new ProtoJsonError(path, `expected a ${codec.fullName} object, got ${describe(v)}`);
-  let matched = 0;
-  let oneofSet: Map<string, string> | undefined;
-  for (const f of codec.fields) {
-    let key = f.name;
-    let value = v[key];
-    if (value === undefined && f.jsonName !== f.name) {
-      key = f.jsonName;
-      value = v[key];
-    }
+  if (!isPlainObject(v)) fail(`expected a ${codec.fullName} object, got ${describe(v)}`);
+  // Scratch arrays reused per nesting depth: no allocation per message.
+  const level = depth++;
+  let scratchLevel = LEVELS[level];
+  if (!scratchLevel) {
+    scratchLevel = { fields: [], values: [], keys: [] };
+    LEVELS[level] = scratchLevel;
+  }
+  const { fields, values, keys } = scratchLevel;
+  fields.length = 0;
+  values.length = 0;
+  keys.length = 0;
+  const present = Object.keys(v);
+  let n = 0;
+  for (let k = 0; k < present.length; k++) {
+    const key = present[k] as string;
+    if (key === skipKey) continue;
+    const value = v[key];
     if (value === undefined) continue;
-    matched++;
-    const fieldPath = path ? `${path}.${key}` : key;
+    const f = codec.byName.get(key);
+    if (!f) {
+      PATH.push(key);
+      fail(`unknown field "${key}" in ${codec.fullName}`);
+    }
+    // Insertion sort by field number: messages carry a handful of keys.
+    let i = n;
+    while (i > 0 && (fields[i - 1] as FieldCodec).id > f.id) {
+      fields[i] = fields[i - 1] as FieldCodec;
+      values[i] = values[i - 1] as JsonValue;
+      keys[i] = keys[i - 1] as string;
+      i--;
+    }
+    if (i > 0 && fields[i - 1] === f) {
+      PATH.push(key);
+      fail(`field ${f.name} of ${codec.fullName} is given twice (snake_case and lowerCamel)`);
+    }
+    fields[i] = f;
+    values[i] = value;
+    keys[i] = key;
+    n++;
+  }
+  fields.length = n;
+  values.length = n;
+  keys.length = n;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as FieldCodec;
+    const value = values[i] as JsonValue;
+    PATH.push(keys[i] as string);
     if (value === null) {
-      if (f.rules?.required) throw new ProtoJsonError(fieldPath, 'is required');
+      if (f.rules?.required) fail('is required');
+      PATH.pop();
       continue;
     }
-    if (f.deprecated) throw new ProtoJsonError(fieldPath, `field ${codec.fullName}.${f.name} is deprecated`);
+    if (f.deprecated) fail(`field ${codec.fullName}.${f.name} is deprecated`);
     if (f.oneof) {
-      oneofSet ??= new Map();
-      const other = oneofSet.get(f.oneof);
-      if (other) throw new ProtoJsonError(fieldPath, `oneof ${f.oneof} already set by ${other}`);
-      oneofSet.set(f.oneof, f.name);
+      for (let j = 0; j < i; j++) {
+        const other = fields[j] as FieldCodec;
+        if (other.oneof === f.oneof && values[j] !== null)
+          fail(`oneof ${f.oneof} already set by ${other.name}`);
+      }
     }
-    encodeField(w, f, value, fieldPath);
-  }
-  let keyCount = 0;
-  for (const _ in v) keyCount++;
-  if (matched !== keyCount) {
-    for (const k of Object.keys(v)) {
-      if (!codec.byName.has(k))
-        throw new ProtoJsonError(path ? `${path}.${k}` : k, `unknown field "${k}" in ${codec.fullName}`);
-    }
-    throw new ProtoJsonError(path, `a field of ${codec.fullName} is given twice (snake_case and camelCase)`);
+    encodeField(w, f, value);
+    PATH.pop();
   }
   for (const f of codec.required) {
-    if ((v[f.name] ?? v[f.jsonName] ?? null) === null)
-      throw new ProtoJsonError(path ? `${path}.${f.name}` : f.name, `is required in ${codec.fullName}`);
+    const i = fields.indexOf(f);
+    if (i === -1 || values[i] === null) {
+      PATH.push(f.name);
+      fail(`is required in ${codec.fullName}`);
+    }
   }
   for (const o of codec.requiredOneofs) {
-    if (!oneofSet?.has(o.name))
-      throw new ProtoJsonError(path, `one of ${o.members.join(', ')} is required in ${codec.fullName}`);
+    let set = false;
+    for (let i = 0; i < fields.length && !set; i++)
+      set = (fields[i] as FieldCodec).oneof === o.name && values[i] !== null;
+    if (!set) fail(`one of ${o.members.join(', ')} is required in ${codec.fullName}`);
   }
+  depth--;
 }
+
+/** Present fields of the message being encoded at each nesting depth. */
+const LEVELS: Array<{ fields: FieldCodec[]; values: JsonValue[]; keys: string[] } | undefined> = [];
+let depth = 0;
+
+/** One reusable writer: encoding is synchronous and never re-entered. */
+const scratch = new WireWriter();
 
 /**
  * Encodes proto3 JSON (snake_case or lowerCamel keys) as the binary message `typeName`.
@@ -749,9 +980,12 @@ function encodeInto(w: Writer, codec: MessageCodec, v: JsonValue, path: string, 
  * ```
  */
 export function encodeMessage(typeName: string, json: JsonValue): Uint8Array {
-  const w = protobuf.Writer.create();
-  encodeInto(w, codecFor(typeName), json, '');
-  return w.finish();
+  const codec = codecFor(typeName);
+  scratch.reset();
+  PATH.length = 0;
+  depth = 0;
+  encodeBody(scratch, codec, json, undefined);
+  return scratch.slice();
 }
 
 /**
@@ -761,12 +995,22 @@ export function encodeMessage(typeName: string, json: JsonValue): Uint8Array {
 export function encodeAny(json: JsonObject): { typeUrl: string; any: Uint8Array; value: Uint8Array } {
   const url = json['@type'];
   if (typeof url !== 'string') throw new ProtoJsonError('', 'resource is missing "@type"');
-  const { '@type': _ignored, ...body } = json;
-  const value = encodeMessage(typeNameFromUrl(url), body);
-  const w = protobuf.Writer.create();
-  w.uint32(10).string(url);
-  w.uint32(18).bytes(value);
-  return { typeUrl: url, any: w.finish(), value };
+  PATH.length = 0;
+  depth = 0;
+  const inner = innerCodec(url);
+  scratch.reset();
+  scratch.tag(10);
+  scratch.string(url);
+  scratch.tag(18);
+  scratch.fork();
+  const bodyStart = scratch.pos;
+  encodeBody(scratch, inner, json, undefined, '@type');
+  const bodyEnd = scratch.pos;
+  scratch.ldelim();
+  const any = scratch.slice();
+  // The value is the tail of the Any (after its length prefix, whatever size that took).
+  const value = any.subarray(any.length - (bodyEnd - bodyStart));
+  return { typeUrl: url, any, value };
 }
 
 // -------------------------------------------------------------------------------------------
@@ -851,7 +1095,10 @@ function messageToJson(codec: MessageCodec, m: Decoded): JsonValue {
       return ((m.paths ?? []) as string[]).join(',');
     case 'wrapper': {
       const inner = codec.fields[0] as FieldCodec;
-      return scalarToJson(inner.scalar, m.value ?? (inner.scalar === 'bool' ? false : inner.scalar === 'string' ? '' : 0));
+      return scalarToJson(
+        inner.scalar,
+        m.value ?? (inner.scalar === 'bool' ? false : inner.scalar === 'string' ? '' : 0),
+      );
     }
     default:
       break;
@@ -879,7 +1126,16 @@ function messageToJson(codec: MessageCodec, m: Decoded): JsonValue {
       continue;
     }
     if (v === undefined || v === null) continue;
-    if (f.kind === 'enum' ? v === 0 : INT64_TYPES.has(f.scalar) ? isZeroLong(v) : f.scalar === 'bytes' ? (v as Uint8Array).length === 0 : v === 0 || v === '' || v === false) continue;
+    if (
+      f.kind === 'enum'
+        ? v === 0
+        : INT64_TYPES.has(f.scalar)
+          ? isZeroLong(v)
+          : f.scalar === 'bytes'
+            ? (v as Uint8Array).length === 0
+            : v === 0 || v === '' || v === false
+    )
+      continue;
     out[f.name] = valueToJson(f, v);
   }
   return out;
@@ -893,6 +1149,11 @@ function messageToJson(codec: MessageCodec, m: Decoded): JsonValue {
 export function decodeMessage(typeName: string, bytes: Uint8Array): JsonValue {
   const codec = codecFor(typeName);
   return messageToJson(codec, codec.type.decode(bytes) as unknown as Decoded);
+}
+
+/** Converts a message protobufjs already decoded (from {@link envoyProtoRoot}) into proto3 JSON. */
+export function decodedToJson(typeName: string, message: unknown): JsonValue {
+  return messageToJson(codecFor(typeName), message as Decoded);
 }
 
 /** Decodes an encoded `google.protobuf.Any` into JSON with `@type`. */

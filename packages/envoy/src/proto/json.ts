@@ -15,6 +15,12 @@ export interface JsonObject {
  * ```
  */
 export function duration(ms: number): string {
+  if (Number.isInteger(ms) && ms >= 0 && ms < 1e15) {
+    // Fast path (every IR duration): integer milliseconds.
+    const secs = Math.floor(ms / 1000);
+    const rest = ms - secs * 1000;
+    return rest === 0 ? `${secs}s` : `${secs}.${String(rest).padStart(3, '0')}s`;
+  }
   const totalNanos = BigInt(Math.round(ms * 1_000_000));
   return formatDuration(totalNanos / 1_000_000_000n, Number(totalNanos % 1_000_000_000n));
 }

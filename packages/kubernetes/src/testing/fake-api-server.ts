@@ -172,7 +172,7 @@ export class FakeApiServer {
     const ns = t.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
     const existing = this.bucket(t).get(objectKey({ metadata: { name: obj.metadata?.name, namespace: ns } }));
     if (!existing) return this.create(obj);
-    return this.replace(t, existing, clone(obj));
+    return this.replace(t, existing, clone(obj), { keepStatus: false });
   }
 
   /** Deletes an object; returns false when it did not exist. */
@@ -313,7 +313,7 @@ export class FakeApiServer {
         return;
       }
       const next = subresource === 'status' ? { ...clone(existing), status: incoming.status } : incoming;
-      sendJson(res, 200, withTypeMeta(type, this.replace(type, existing, next, subresource === 'status')));
+      sendJson(res, 200, withTypeMeta(type, this.replace(type, existing, next, { statusOnly: subresource === 'status' })));
       return;
     }
     if (method === 'PATCH') {
@@ -327,7 +327,7 @@ export class FakeApiServer {
         sendConflict(res, type, name);
         return;
       }
-      sendJson(res, 200, withTypeMeta(type, this.replace(type, existing, patched, subresource === 'status')));
+      sendJson(res, 200, withTypeMeta(type, this.replace(type, existing, patched, { statusOnly: subresource === 'status' })));
       return;
     }
     if (method === 'DELETE') {
@@ -515,17 +515,22 @@ export class FakeApiServer {
     return obj;
   }
 
-  private replace(t: FakeResourceType, existing: KubeObject, next: KubeObject, statusOnly = false): KubeObject {
+  private replace(
+    t: FakeResourceType,
+    existing: KubeObject,
+    next: KubeObject,
+    opts: { statusOnly?: boolean; keepStatus?: boolean } = {},
+  ): KubeObject {
     const obj = clone(next);
     delete obj.apiVersion;
     delete obj.kind;
-    if (statusOnly) {
+    if (opts.statusOnly) {
       const base = clone(existing);
       base.status = obj.status;
       return this.commit(t, 'MODIFIED', base, existing);
     }
     // The status subresource protects status from spec writes (like kube-apiserver).
-    if (t.kind !== 'Lease' && t.kind !== 'Event' && existing.status !== undefined) obj.status = clone(existing.status);
+    if ((opts.keepStatus ?? true) && existing.status !== undefined) obj.status = clone(existing.status);
     obj.metadata = {
       ...(obj.metadata ?? {}),
       name: existing.metadata?.name,
@@ -709,12 +714,13 @@ function applyJsonPatchOp(doc: KubeObject, op: { op: string; path: string; value
     parent = container[p];
   }
   if (parent === null || typeof parent !== 'object') return new Error(`path ${op.path} not found`);
-  const container = parent as Record<string, unknown> & unknown[];
+  const container = parent as Record<string, unknown>;
+  const list = Array.isArray(parent) ? (parent as unknown[]) : undefined;
   switch (op.op) {
     case 'add':
-      if (Array.isArray(container)) {
-        if (last === '-') container.push(op.value);
-        else container.splice(Number(last), 0, op.value);
+      if (list) {
+        if (last === '-') list.push(op.value);
+        else list.splice(Number(last), 0, op.value);
       } else container[last] = op.value;
       return undefined;
     case 'replace':
@@ -723,7 +729,7 @@ function applyJsonPatchOp(doc: KubeObject, op: { op: string; path: string; value
       return undefined;
     case 'remove':
       if (!(last in container)) return new Error(`path ${op.path} not found`);
-      if (Array.isArray(container)) container.splice(Number(last), 1);
+      if (list) list.splice(Number(last), 1);
       else delete container[last];
       return undefined;
     case 'test':

@@ -54,11 +54,18 @@ export function serviceKey(ref: ServiceRef): string {
   return `${ref.namespace}/${ref.name}`;
 }
 
+const ANNOTATION_KEYS = new Map<string, readonly [string, string]>();
+
 /** The value of `metallb.io/<name>`, else of `metallb.universe.tf/<name>`; the stable key wins even when empty. */
 export function annotation(svc: ServiceInput, name: string): { key: string; value: string } | undefined {
-  const annotations = svc.metadata.annotations ?? {};
-  for (const prefix of [ANNOTATION_PREFIX, DEPRECATED_ANNOTATION_PREFIX]) {
-    const key = prefix + name;
+  const annotations = svc.metadata.annotations;
+  if (!annotations) return undefined;
+  let keys = ANNOTATION_KEYS.get(name);
+  if (!keys) {
+    keys = [ANNOTATION_PREFIX + name, DEPRECATED_ANNOTATION_PREFIX + name];
+    ANNOTATION_KEYS.set(name, keys);
+  }
+  for (const key of keys) {
     if (Object.hasOwn(annotations, key)) return { key, value: annotations[key] as string };
   }
   return undefined;
@@ -120,11 +127,26 @@ export function serviceFamily(svc: ServiceInput): FamilyInfo {
   if (clusterIPs.length > 0 || clusterIP) {
     const ips = clusterIPs.length > 0 ? clusterIPs : [clusterIP as string];
     const family = familyOfAddresses(ips);
-    if (!family) return { family: 'ipv4', primary, policy, error: `invalid clusterIPs ${JSON.stringify(ips)}: cannot determine the IP family` };
+    if (!family)
+      return {
+        family: 'ipv4',
+        primary,
+        policy,
+        error: `invalid clusterIPs ${JSON.stringify(ips)}: cannot determine the IP family`,
+      };
     if (policy === 'RequireDualStack' && family !== 'dual') {
-      return { family, primary, policy, error: `Service requires dual stack but not enough clusterIPs ${JSON.stringify(ips)}` };
+      return {
+        family,
+        primary,
+        policy,
+        error: `Service requires dual stack but not enough clusterIPs ${JSON.stringify(ips)}`,
+      };
     }
-    return { family, primary: clusterIPs.length > 0 && parseIP(ips[0] as string)?.family === 6 ? 6 : primary, policy };
+    return {
+      family,
+      primary: clusterIPs.length > 0 && parseIP(ips[0] as string)?.family === 6 ? 6 : primary,
+      policy,
+    };
   }
   const families = spec.ipFamilies ?? [];
   if (families.length >= 2) return { family: 'dual', primary, policy };
@@ -170,10 +192,18 @@ export function desiredIPsOf(svc: ServiceInput): DesiredIPs {
     ips.push(ip);
   }
   if (ips.length > 2) {
-    return { kind: 'error', path, message: `more than two addresses ${JSON.stringify(texts)}: expected at most one IPv4 and one IPv6 address` };
+    return {
+      kind: 'error',
+      path,
+      message: `more than two addresses ${JSON.stringify(texts)}: expected at most one IPv4 and one IPv6 address`,
+    };
   }
   if (ips.length === 2 && ips[0]?.family === ips[1]?.family) {
-    return { kind: 'error', path, message: `${JSON.stringify(texts)} have the same IP family: expected one IPv4 and one IPv6 address` };
+    return {
+      kind: 'error',
+      path,
+      message: `${JSON.stringify(texts)} have the same IP family: expected one IPv4 and one IPv6 address`,
+    };
   }
   const family: ServiceFamily = ips.length === 2 ? 'dual' : ips[0]?.family === 6 ? 'ipv6' : 'ipv4';
   return { kind: 'ok', ips, texts, family, path };

@@ -22,6 +22,11 @@ function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
 /**
  * The `data.config` document as plain data with MetalLB's YAML keys, in the order MetalLB's
  * documentation writes them. Unset fields are left out.
+ *
+ * @example
+ * ```ts
+ * legacyConfigData(legacy); // { 'address-pools': [{ name: 'default', protocol: 'layer2', … }] }
+ * ```
  */
 export function legacyConfigData(config: LegacyConfig): Record<string, unknown> {
   const data: Record<string, unknown> = {};
@@ -72,7 +77,13 @@ export function legacyConfigData(config: LegacyConfig): Record<string, unknown> 
   return data;
 }
 
-/** The legacy ConfigMap as a plain Kubernetes object (`data.config` holds the YAML text). */
+/** The legacy ConfigMap as a plain Kubernetes object (`data.config` holds the YAML text).
+ *
+ * @example
+ * ```ts
+ * toConfigMapObject(legacy).data; // { config: 'address-pools:\n- name: default\n…' }
+ * ```
+ */
 export function toConfigMapObject(config: LegacyConfig): Record<string, unknown> {
   const data = legacyConfigData(config);
   return {

@@ -29,7 +29,14 @@ const PEER_KEYS = [
   'bfd-profile',
   'ebgp-multihop',
 ] as const;
-const POOL_KEYS = ['protocol', 'name', 'addresses', 'avoid-buggy-ips', 'auto-assign', 'bgp-advertisements'] as const;
+const POOL_KEYS = [
+  'protocol',
+  'name',
+  'addresses',
+  'avoid-buggy-ips',
+  'auto-assign',
+  'bgp-advertisements',
+] as const;
 const ADV_KEYS = ['aggregation-length', 'aggregation-length-v6', 'localpref', 'communities'] as const;
 const BFD_KEYS = [
   'name',
@@ -121,7 +128,8 @@ export function readLegacyConfigDocument(
 function readPeer(r: FieldReader, raw: unknown, path: PathSegment[]): LegacyPeer | undefined {
   const o = r.object(raw, path, PEER_KEYS);
   if (!o) {
-    if (raw === null || raw === undefined) r.error(path, 'expected a peer mapping, got nothing', 'wrong-type');
+    if (raw === null || raw === undefined)
+      r.error(path, 'expected a peer mapping, got nothing', 'wrong-type');
     return undefined;
   }
   const peer: LegacyPeer = {
@@ -152,7 +160,8 @@ function readPool(
 ): LegacyAddressPool | undefined {
   const o = r.object(raw, path, POOL_KEYS);
   if (!o) {
-    if (raw === null || raw === undefined) r.error(path, 'expected an address pool mapping, got nothing', 'wrong-type');
+    if (raw === null || raw === undefined)
+      r.error(path, 'expected an address pool mapping, got nothing', 'wrong-type');
     return undefined;
   }
   const pool: LegacyAddressPool = {
@@ -180,9 +189,19 @@ function readPool(
         return;
       }
       const ad: LegacyBGPAdvertisement = {};
-      const agg = r.integer(a['aggregation-length'], [...adPath, 'aggregation-length'], -INT64_MAX, INT64_MAX);
+      const agg = r.integer(
+        a['aggregation-length'],
+        [...adPath, 'aggregation-length'],
+        -INT64_MAX,
+        INT64_MAX,
+      );
       if (agg !== undefined) ad.aggregationLength = agg;
-      const agg6 = r.integer(a['aggregation-length-v6'], [...adPath, 'aggregation-length-v6'], -INT64_MAX, INT64_MAX);
+      const agg6 = r.integer(
+        a['aggregation-length-v6'],
+        [...adPath, 'aggregation-length-v6'],
+        -INT64_MAX,
+        INT64_MAX,
+      );
       if (agg6 !== undefined) ad.aggregationLengthV6 = agg6;
       const pref = r.integer(a.localpref, [...adPath, 'localpref'], 0, UINT32_MAX);
       if (pref !== undefined) ad.localPref = pref;
@@ -198,7 +217,8 @@ function readPool(
 function readBFDProfile(r: FieldReader, raw: unknown, path: PathSegment[]): LegacyBFDProfile | undefined {
   const o = r.object(raw, path, BFD_KEYS);
   if (!o) {
-    if (raw === null || raw === undefined) r.error(path, 'expected a BFD profile mapping, got nothing', 'wrong-type');
+    if (raw === null || raw === undefined)
+      r.error(path, 'expected a BFD profile mapping, got nothing', 'wrong-type');
     return undefined;
   }
   const profile: LegacyBFDProfile = { name: r.string(o.name, [...path, 'name']) ?? '' };
@@ -217,7 +237,11 @@ function readBFDProfile(r: FieldReader, raw: unknown, path: PathSegment[]): Lega
 }
 
 /** Maps positions inside a block scalar (`config: |`) to the enclosing file. */
-function blockScalarMapper(outer: SourceDoc, path: PathSegment[], fileText: string | undefined): PositionMapper | undefined {
+function blockScalarMapper(
+  outer: SourceDoc,
+  path: PathSegment[],
+  fileText: string | undefined,
+): PositionMapper | undefined {
   const start = outer.locate(path);
   if (!start || fileText === undefined) return undefined;
   const lines = fileText.split('\n');
@@ -240,7 +264,8 @@ export function readConfigMapDocument(
   const value = doc.value;
   const meta = isRecord(value) && isRecord(value.metadata) ? value.metadata : {};
   const name = typeof meta.name === 'string' ? meta.name : LEGACY_CONFIGMAP_NAME;
-  const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : DEFAULT_METALLB_NAMESPACE;
+  const namespace =
+    typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : DEFAULT_METALLB_NAMESPACE;
   const ref = configRef(namespace, name);
   const data = isRecord(value) && isRecord(value.data) ? value.data : undefined;
   const text = data?.[LEGACY_CONFIGMAP_KEY];
@@ -266,7 +291,12 @@ export function readConfigMapDocument(
     );
   }
   const mapper = blockScalarMapper(doc, ['data', LEGACY_CONFIGMAP_KEY], fileText);
-  return parseLegacyData(text, ref, { ...opts, mapPosition: mapper, start: doc.locate(['data', 'config']) }, sink);
+  return parseLegacyData(
+    text,
+    ref,
+    { ...opts, mapPosition: mapper, start: doc.locate(['data', 'config']) },
+    sink,
+  );
 }
 
 function parseLegacyData(
@@ -292,6 +322,15 @@ function parseLegacyData(
     };
     return { config, diagnostics: sink.diagnostics };
   }
+  return finishLegacy(inner, ref, opts, sink);
+}
+
+function finishLegacy(
+  inner: SourceDoc,
+  ref: ResourceRef,
+  opts: LegacyParseOptions & { start?: SourceLocation },
+  sink: DiagnosticSink,
+): LegacyParseResult {
   const { config, origins } = readLegacyConfigDocument(inner, sink, ref);
   if (opts.start) config.source = opts.start;
   if (opts.validate !== false) {
@@ -302,9 +341,28 @@ function parseLegacyData(
   return { config, diagnostics: sink.diagnostics };
 }
 
+/**
+ * Reads a document that is the bare `data.config` content (what `configmaptocrs -only-data`
+ * takes); the resource is reported as ConfigMap `metallb-system/config`.
+ */
+export function readBareLegacyDocument(doc: SourceDoc, opts: LegacyParseOptions = {}): LegacyParseResult {
+  const sink = new DiagnosticSink();
+  const start = doc.locate([]);
+  return finishLegacy(
+    doc,
+    configRef(DEFAULT_METALLB_NAMESPACE, LEGACY_CONFIGMAP_NAME),
+    start ? { ...opts, start } : opts,
+    sink,
+  );
+}
+
 /** True for a document that is the bare `data.config` content (`configmaptocrs -only-data`). */
 export function looksLikeLegacyData(value: unknown): boolean {
-  return isRecord(value) && !('apiVersion' in value) && Object.keys(value).some((k) => (TOP_KEYS as readonly string[]).includes(k));
+  return (
+    isRecord(value) &&
+    !('apiVersion' in value) &&
+    Object.keys(value).some((k) => (TOP_KEYS as readonly string[]).includes(k))
+  );
 }
 
 /**
@@ -331,7 +389,8 @@ export function parseConfigMap(text: string, opts: LegacyParseOptions = {}): Leg
   const parsed = parseYamlDocuments(text, opts.file);
   const ref = configRef(DEFAULT_METALLB_NAMESPACE, LEGACY_CONFIGMAP_NAME);
   const sink = new DiagnosticSink();
-  for (const p of parsed.problems) sink.add(ref, '', `invalid YAML: ${p.message}`, 'yaml-syntax', 'error', p.source);
+  for (const p of parsed.problems)
+    sink.add(ref, '', `invalid YAML: ${p.message}`, 'yaml-syntax', 'error', p.source);
   for (const doc of parsed.docs) {
     const v = doc.value;
     if (isRecord(v) && v.kind === 'ConfigMap') {

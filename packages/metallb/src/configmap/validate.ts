@@ -2,7 +2,6 @@ import type { Diagnostic, ResourceRef } from '@gateway/core';
 import { checkLabelSelector, selectorKey } from '../model/selectors.js';
 import type { LabelSelector } from '../model/types.js';
 import type { BGPCommunity } from '../net/community.js';
-import { formatGoDuration } from '../net/duration.js';
 import { parseIP } from '../net/ip.js';
 import { DiagnosticSink, type PathSegment } from '../util/diagnostics.js';
 import {
@@ -15,8 +14,8 @@ import {
   OverlapIndex,
   overlapMessage,
   parsePoolAddresses,
-  resolveCommunity,
   type RuleProblem,
+  resolveCommunity,
 } from '../validate/rules.js';
 import type { LegacyOrigins } from './parse.js';
 import type { LegacyConfig } from './types.js';
@@ -58,14 +57,26 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
   const sink = new DiagnosticSink();
   const ref: ResourceRef = { kind: 'ConfigMap', namespace: config.namespace, name: config.name };
   const indexOf = (item: object, fallback: number) => opts.origins?.index.get(item) ?? fallback;
-  const report = (path: PathSegment[], message: string, code: string, severity: 'error' | 'warning' = 'error') => {
+  const report = (
+    path: PathSegment[],
+    message: string,
+    code: string,
+    severity: 'error' | 'warning' = 'error',
+  ) => {
     sink.add(ref, ['data', 'config', ...path], message, code, severity, opts.origins?.locate(path));
   };
-  const reportProblems = (base: PathSegment[], problems: RuleProblem[], names: Record<string, string> = {}) => {
+  const reportProblems = (
+    base: PathSegment[],
+    problems: RuleProblem[],
+    names: Record<string, string> = {},
+  ) => {
     for (const p of problems) report([...base, names[p.field] ?? p.field], p.message, p.code, p.severity);
   };
   const reportSelectors = (base: PathSegment[], selectors: LabelSelector[] | undefined) => {
-    const legacyNames: Record<string, string> = { matchLabels: 'match-labels', matchExpressions: 'match-expressions' };
+    const legacyNames: Record<string, string> = {
+      matchLabels: 'match-labels',
+      matchExpressions: 'match-expressions',
+    };
     const seen = new Map<string, number>();
     (selectors ?? []).forEach((sel, i) => {
       for (const p of checkLabelSelector(sel)) {
@@ -77,7 +88,12 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
       }
       const key = selectorKey(sel);
       const first = seen.get(key);
-      if (first !== undefined) report([...base, i], `duplicate node selector: same as node-selectors[${first}]`, 'duplicate-selector');
+      if (first !== undefined)
+        report(
+          [...base, i],
+          `duplicate node selector: same as node-selectors[${first}]`,
+          'duplicate-selector',
+        );
       else seen.set(key, i);
     });
   };
@@ -91,7 +107,11 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
     const base: PathSegment[] = ['bfd-profiles', i];
     if (p.name === '') report([...base, 'name'], 'missing bfd profile name', 'missing-name');
     else if (bfdNames.has(p.name)) {
-      report([...base, 'name'], `duplicate bfd profile name ${JSON.stringify(p.name)}: already defined at bfd-profiles[${bfdNames.get(p.name)}]`, 'duplicate-name');
+      report(
+        [...base, 'name'],
+        `duplicate bfd profile name ${JSON.stringify(p.name)}: already defined at bfd-profiles[${bfdNames.get(p.name)}]`,
+        'duplicate-name',
+      );
     } else bfdNames.set(p.name, i);
     reportProblems(
       base,
@@ -117,7 +137,11 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
       ok = false;
     }
     if (peer.peerASN === 0) {
-      report([...base, 'peer-asn'], `missing peer ASN: expected peer-asn from 1 to ${ASN_MAX}`, 'missing-asn');
+      report(
+        [...base, 'peer-asn'],
+        `missing peer ASN: expected peer-asn from 1 to ${ASN_MAX}`,
+        'missing-asn',
+      );
       ok = false;
     }
     if (peer.peerASN !== 0 && peer.peerASN === peer.myASN && peer.ebgpMultiHop) {
@@ -139,11 +163,20 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
       );
       ok = false;
     }
-    const timers = checkTimers(peer.holdTime, peer.keepaliveTime, { hold: 'hold-time', keepalive: 'keepalive-time' }, true);
+    const timers = checkTimers(
+      peer.holdTime,
+      peer.keepaliveTime,
+      { hold: 'hold-time', keepalive: 'keepalive-time' },
+      true,
+    );
     reportProblems(base, timers.problems);
     if (timers.problems.length > 0) ok = false;
     if (peer.routerID !== undefined && peer.routerID !== '' && !parseIP(peer.routerID)) {
-      report([...base, 'router-id'], `invalid router ID ${JSON.stringify(peer.routerID)}: expected an IP address`, 'invalid-ip');
+      report(
+        [...base, 'router-id'],
+        `invalid router ID ${JSON.stringify(peer.routerID)}: expected an IP address`,
+        'invalid-ip',
+      );
       ok = false;
     }
     if (peer.sourceAddress !== undefined && peer.sourceAddress !== '' && !parseIP(peer.sourceAddress)) {
@@ -205,7 +238,8 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
   config.addressPools.forEach((pool, fallback) => {
     const i = indexOf(pool, fallback);
     const base: PathSegment[] = ['address-pools', i];
-    if (pool.name === '') report([...base, 'name'], 'missing pool name: every address pool needs a name', 'missing-name');
+    if (pool.name === '')
+      report([...base, 'name'], 'missing pool name: every address pool needs a name', 'missing-name');
     else if (poolNames.has(pool.name)) {
       report(
         [...base, 'name'],
@@ -214,7 +248,11 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
       );
     } else poolNames.set(pool.name, i);
     if (pool.addresses.length === 0) {
-      report([...base, 'addresses'], 'pool has no prefixes defined: expected at least one CIDR or IP range', 'pool-no-addresses');
+      report(
+        [...base, 'addresses'],
+        'pool has no prefixes defined: expected at least one CIDR or IP range',
+        'pool-no-addresses',
+      );
     }
     const parsed = parsePoolAddresses(pool.addresses);
     for (const p of parsed.problems) report([...base, 'addresses', p.index], p.message, p.code);
@@ -249,7 +287,11 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
           if (bounds.length === 0) {
             reportProblems(
               adBase,
-              checkAggregation({ v4: ad.aggregationLength ?? 32, v6: ad.aggregationLengthV6 ?? 128 }, fields, parsed.entries),
+              checkAggregation(
+                { v4: ad.aggregationLength ?? 32, v6: ad.aggregationLengthV6 ?? 128 },
+                fields,
+                parsed.entries,
+              ),
             );
           }
           const communities = new Set<string>();
@@ -267,7 +309,11 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
             }
             const key = communityKey(r.value);
             if (communities.has(key)) {
-              report([...adBase, 'communities', k], `duplicate definition of community ${JSON.stringify(c)}`, 'duplicate-community');
+              report(
+                [...adBase, 'communities', k],
+                `duplicate definition of community ${JSON.stringify(c)}`,
+                'duplicate-community',
+              );
             }
             communities.add(key);
           });
@@ -289,10 +335,18 @@ export function validateLegacyConfig(config: LegacyConfig, opts: LegacyValidateO
         break;
       }
       case '':
-        report([...base, 'protocol'], 'address pool is missing the protocol field: expected bgp or layer2', 'missing-protocol');
+        report(
+          [...base, 'protocol'],
+          'address pool is missing the protocol field: expected bgp or layer2',
+          'missing-protocol',
+        );
         break;
       default:
-        report([...base, 'protocol'], `unknown protocol ${JSON.stringify(pool.protocol)}: expected bgp or layer2`, 'unknown-protocol');
+        report(
+          [...base, 'protocol'],
+          `unknown protocol ${JSON.stringify(pool.protocol)}: expected bgp or layer2`,
+          'unknown-protocol',
+        );
     }
   });
   return sink.diagnostics;
@@ -308,7 +362,11 @@ function checkMode(
     config.peers.forEach((p, f) => {
       const i = indexOf(p, f);
       if (p.bfdProfile) {
-        report(['peers', i, 'bfd-profile'], `peer ${p.peerAddress} has bfd-profile set on native bgp mode: BFD needs the FRR mode`, 'frr-only');
+        report(
+          ['peers', i, 'bfd-profile'],
+          `peer ${p.peerAddress} has bfd-profile set on native bgp mode: BFD needs the FRR mode`,
+          'frr-only',
+        );
       }
       if (p.keepaliveTime) {
         report(
@@ -319,7 +377,11 @@ function checkMode(
       }
     });
     if (config.bfdProfiles.length > 0) {
-      report(['bfd-profiles'], 'bfd profiles section set on native bgp mode: BFD needs the FRR mode', 'frr-only');
+      report(
+        ['bfd-profiles'],
+        'bfd profiles section set on native bgp mode: BFD needs the FRR mode',
+        'frr-only',
+      );
     }
     config.addressPools.forEach((pool, f) => {
       const i = indexOf(pool, f);
@@ -374,10 +436,4 @@ function checkMode(
       );
     } else seen.set(p.peerAddress, i);
   });
-}
-
-/** The effective hold time of a legacy peer as MetalLB computes it (for display). */
-export function legacyHoldTime(hold: string | undefined): string {
-  const t = checkTimers(hold, undefined, { hold: 'hold-time', keepalive: 'keepalive-time' }, true);
-  return t.holdNs === undefined ? '' : formatGoDuration(t.holdNs);
 }

@@ -39,6 +39,11 @@ const K8S_NAME = /^[a-z][-a-z0-9]{0,61}[a-z0-9]$/;
  * The converter's name repair: names that are not Kubernetes-compatible are truncated to 63
  * characters, lowercased, `_` becomes `-`, and everything before the first letter is dropped.
  * Other invalid characters survive. Returns undefined when no letter is left.
+ *
+ * @example
+ * ```ts
+ * k8sCompatibleName('01-My_Pool'); // 'my-pool'
+ * ```
  */
 export function k8sCompatibleName(name: string): string | undefined {
   if (K8S_NAME.test(name)) return name;
@@ -70,20 +75,36 @@ function durationOrError(
 ): number | undefined {
   const parsed = parseGoDuration(text);
   if (!parsed.ok) {
-    sink.add(ref, path, `invalid ${label} ${JSON.stringify(text)}: ${parsed.error}; expected a Go duration such as 90s`, `invalid-${label.replace(' ', '-')}`);
+    sink.add(
+      ref,
+      path,
+      `invalid ${label} ${JSON.stringify(text)}: ${parsed.error}; expected a Go duration such as 90s`,
+      `invalid-${label.replace(' ', '-')}`,
+    );
     return undefined;
   }
   return truncateToSeconds(parsed.ns);
 }
 
-function convertPeer(p: LegacyPeer, index: number, bfdName: string | undefined, sink: DiagnosticSink, ref: ResourceRef): BGPPeer | undefined {
+function convertPeer(
+  p: LegacyPeer,
+  index: number,
+  bfdName: string | undefined,
+  sink: DiagnosticSink,
+  ref: ResourceRef,
+): BGPPeer | undefined {
   const base = `data.config.peers[${index}]`;
   let holdNs = 90e9;
   if (p.holdTime !== undefined && p.holdTime !== '') {
     const h = durationOrError(p.holdTime, 'hold time', sink, ref, `${base}.hold-time`);
     if (h === undefined) return undefined;
     if (h !== 0 && h < 3e9) {
-      sink.add(ref, `${base}.hold-time`, `invalid hold time ${JSON.stringify(p.holdTime)}: expected 0 or at least 3s`, 'invalid-hold-time');
+      sink.add(
+        ref,
+        `${base}.hold-time`,
+        `invalid hold time ${JSON.stringify(p.holdTime)}: expected 0 or at least 3s`,
+        'invalid-hold-time',
+      );
       return undefined;
     }
     holdNs = h;
@@ -104,7 +125,8 @@ function convertPeer(p: LegacyPeer, index: number, bfdName: string | undefined, 
     peer.keepaliveTime = formatGoDuration(k);
   }
   if (p.routerID) peer.routerID = p.routerID;
-  if (p.nodeSelectors && p.nodeSelectors.length > 0) peer.nodeSelectors = p.nodeSelectors.map(convertSelector);
+  if (p.nodeSelectors && p.nodeSelectors.length > 0)
+    peer.nodeSelectors = p.nodeSelectors.map(convertSelector);
   if (p.password) peer.password = p.password;
   if (bfdName) peer.bfdProfile = bfdName;
   if (p.ebgpMultiHop) peer.ebgpMultiHop = true;
@@ -114,6 +136,12 @@ function convertPeer(p: LegacyPeer, index: number, bfdName: string | undefined, 
 /**
  * Maps a parsed legacy config onto the CRD model with the converter's rules (see
  * `convertConfigMapToCRDs`). Renames are reported as notices.
+ *
+ * @example
+ * ```ts
+ * const { config } = legacyToCRDModel(parseConfigMap(text).config!);
+ * emitCRDs(config);
+ * ```
  */
 export function legacyToCRDModel(legacy: LegacyConfig): { config: MetalLBConfig; diagnostics: Diagnostic[] } {
   const sink = new DiagnosticSink();
@@ -123,16 +151,31 @@ export function legacyToCRDModel(legacy: LegacyConfig): { config: MetalLBConfig;
     if (name === '') return name;
     const fixed = k8sCompatibleName(name);
     if (fixed === undefined) {
-      sink.add(ref, path, `failed to make ${kind} name ${JSON.stringify(name)} K8S compatible: expected at least one letter`, 'invalid-name');
+      sink.add(
+        ref,
+        path,
+        `failed to make ${kind} name ${JSON.stringify(name)} K8S compatible: expected at least one letter`,
+        'invalid-name',
+      );
       return name;
     }
     if (fixed !== name) {
-      sink.add(ref, path, `${kind} ${JSON.stringify(name)} is renamed ${JSON.stringify(fixed)} (Kubernetes object names are lowercase DNS labels)`, 'renamed', 'notice');
+      sink.add(
+        ref,
+        path,
+        `${kind} ${JSON.stringify(name)} is renamed ${JSON.stringify(fixed)} (Kubernetes object names are lowercase DNS labels)`,
+        'renamed',
+        'notice',
+      );
     }
     return fixed;
   };
-  const poolNames = legacy.addressPools.map((p, i) => rename(p.name, 'IpAddressPool', `data.config.address-pools[${i}].name`));
-  const bfdNames = legacy.bfdProfiles.map((b, i) => rename(b.name, 'BFDProfile', `data.config.bfd-profiles[${i}].name`));
+  const poolNames = legacy.addressPools.map((p, i) =>
+    rename(p.name, 'IpAddressPool', `data.config.address-pools[${i}].name`),
+  );
+  const bfdNames = legacy.bfdProfiles.map((b, i) =>
+    rename(b.name, 'BFDProfile', `data.config.bfd-profiles[${i}].name`),
+  );
 
   legacy.peers.forEach((p, i) => {
     const bfd = p.bfdProfile ? (k8sCompatibleName(p.bfdProfile) ?? p.bfdProfile) : undefined;
@@ -167,7 +210,10 @@ export function legacyToCRDModel(legacy: LegacyConfig): { config: MetalLBConfig;
   let l2Index = 1;
   legacy.addressPools.forEach((p, i) => {
     if (p.protocol !== 'layer2') return;
-    const ad: L2Advertisement = { name: `l2advertisement${l2Index++}`, ipAddressPools: [poolNames[i] ?? p.name] };
+    const ad: L2Advertisement = {
+      name: `l2advertisement${l2Index++}`,
+      ipAddressPools: [poolNames[i] ?? p.name],
+    };
     config.l2Advertisements.push(ad);
   });
 
@@ -208,7 +254,10 @@ export function legacyToCRDModel(legacy: LegacyConfig): { config: MetalLBConfig;
  * const { yaml, diagnostics } = convertConfigMapToCRDs(fs.readFileSync('configmap.yaml', 'utf8'));
  * ```
  */
-export function convertConfigMapToCRDs(input: string | LegacyConfig, opts: { file?: string } = {}): ConvertResult {
+export function convertConfigMapToCRDs(
+  input: string | LegacyConfig,
+  opts: { file?: string } = {},
+): ConvertResult {
   let legacy: LegacyConfig | undefined;
   const diagnostics: Diagnostic[] = [];
   if (typeof input === 'string') {
@@ -220,7 +269,10 @@ export function convertConfigMapToCRDs(input: string | LegacyConfig, opts: { fil
     return { config: emptyConfig(legacy?.namespace), objects: [], yaml: '', diagnostics };
   }
   const converted = legacyToCRDModel(legacy);
-  diagnostics.push(...converted.diagnostics, ...validateMetalLB(converted.config, { warnUnannounced: false }));
+  diagnostics.push(
+    ...converted.diagnostics,
+    ...validateMetalLB(converted.config, { warnUnannounced: false }),
+  );
   return {
     config: converted.config,
     objects: toCRDObjects(converted.config, { style: 'converter' }),

@@ -1,9 +1,15 @@
 import type { Diagnostic, ResourceRef } from '@gateway/core';
-import type { LegacyAddressPool, LegacyBGPAdvertisement, LegacyConfig, LegacyPeer } from '../configmap/types.js';
+import type {
+  LegacyAddressPool,
+  LegacyBGPAdvertisement,
+  LegacyConfig,
+  LegacyPeer,
+} from '../configmap/types.js';
 import { LEGACY_CONFIGMAP_NAME } from '../configmap/types.js';
 import type { BGPAdvertisement, BGPPeer, CRDKind, MetalLBConfig, ObjectMeta } from '../model/types.js';
 import { parseCommunity } from '../net/community.js';
 import { DiagnosticSink } from '../util/diagnostics.js';
+import { locateIn } from '../util/origins.js';
 import { poolsSelectedBy } from '../validate/validate.js';
 
 /**
@@ -51,9 +57,25 @@ function isDefaultAdvertisement(ad: LegacyBGPAdvertisement): boolean {
  */
 export function crdsToConfigMap(model: MetalLBConfig): CRDsToConfigMapResult {
   const sink = new DiagnosticSink();
-  const ref = (kind: CRDKind, o: ObjectMeta): ResourceRef => ({ kind, namespace: o.namespace ?? model.namespace, name: o.name });
-  const dropped = (kind: CRDKind, o: ObjectMeta, field: string, why = 'the legacy ConfigMap has no such setting') =>
-    sink.add(ref(kind, o), `spec.${field}`, `dropped: ${why}`, 'not-representable', 'warning', o.source);
+  const ref = (kind: CRDKind, o: ObjectMeta): ResourceRef => ({
+    kind,
+    namespace: o.namespace ?? model.namespace,
+    name: o.name,
+  });
+  const dropped = (
+    kind: CRDKind,
+    o: ObjectMeta,
+    field: string,
+    why = 'the legacy ConfigMap has no such setting',
+  ) =>
+    sink.add(
+      ref(kind, o),
+      `spec.${field}`,
+      `dropped: ${why}`,
+      'not-representable',
+      'warning',
+      locateIn(o, ['spec', field], o.source),
+    );
 
   const config: LegacyConfig = {
     namespace: model.namespace,
@@ -69,7 +91,12 @@ export function crdsToConfigMap(model: MetalLBConfig): CRDsToConfigMapResult {
       if (p[field] !== undefined && p[field] !== false && p[field] !== '') dropped('BGPPeer', p, field);
     }
     if (p.passwordSecret?.name) {
-      dropped('BGPPeer', p, 'passwordSecret', 'the legacy ConfigMap cannot reference a Secret; set password instead');
+      dropped(
+        'BGPPeer',
+        p,
+        'passwordSecret',
+        'the legacy ConfigMap cannot reference a Secret; set password instead',
+      );
     }
     const peer: LegacyPeer = { myASN: p.myASN, peerASN: p.peerASN ?? 0, peerAddress: p.peerAddress ?? '' };
     if (p.sourceAddress) peer.sourceAddress = p.sourceAddress;
@@ -88,11 +115,25 @@ export function crdsToConfigMap(model: MetalLBConfig): CRDsToConfigMapResult {
     for (const alias of co.communities) {
       const parsed = parseCommunity(alias.value);
       if (parsed.ok && parsed.value.kind === 'large') {
-        sink.add(ref('Community', co), 'spec.communities', `dropped alias ${JSON.stringify(alias.name)}: the legacy ConfigMap only supports standard communities`, 'not-representable', 'warning', co.source);
+        sink.add(
+          ref('Community', co),
+          'spec.communities',
+          `dropped alias ${JSON.stringify(alias.name)}: the legacy ConfigMap only supports standard communities`,
+          'not-representable',
+          'warning',
+          co.source,
+        );
         continue;
       }
       if (alias.name in config.bgpCommunities) {
-        sink.add(ref('Community', co), 'spec.communities', `duplicate definition of community ${JSON.stringify(alias.name)}: the legacy ConfigMap has one alias namespace`, 'duplicate-community', 'error', co.source);
+        sink.add(
+          ref('Community', co),
+          'spec.communities',
+          `duplicate definition of community ${JSON.stringify(alias.name)}: the legacy ConfigMap has one alias namespace`,
+          'duplicate-community',
+          'error',
+          co.source,
+        );
         continue;
       }
       config.bgpCommunities[alias.name] = alias.value;
@@ -110,7 +151,12 @@ export function crdsToConfigMap(model: MetalLBConfig): CRDsToConfigMapResult {
   }
   const l2Pools = new Set<string>();
   for (const ad of model.l2Advertisements) {
-    for (const field of ['nodeSelectors', 'interfaces', 'serviceSelectors', 'preferredNodeSelectors'] as const) {
+    for (const field of [
+      'nodeSelectors',
+      'interfaces',
+      'serviceSelectors',
+      'preferredNodeSelectors',
+    ] as const) {
       if ((ad[field] ?? []).length > 0) dropped('L2Advertisement', ad, field);
     }
     for (const pool of poolsSelectedBy(ad, model.pools)) l2Pools.add(pool.name);
@@ -121,9 +167,23 @@ export function crdsToConfigMap(model: MetalLBConfig): CRDsToConfigMapResult {
     const bgp = bgpAdsFor.get(p.name) ?? [];
     let protocol: 'bgp' | 'layer2' = bgp.length > 0 ? 'bgp' : 'layer2';
     if (bgp.length > 0 && l2Pools.has(p.name)) {
-      sink.add(ref('IPAddressPool', p), '', 'announced over both BGP and layer 2, but a legacy pool has one protocol: written as bgp', 'not-representable', 'warning', p.source);
+      sink.add(
+        ref('IPAddressPool', p),
+        '',
+        'announced over both BGP and layer 2, but a legacy pool has one protocol: written as bgp',
+        'not-representable',
+        'warning',
+        p.source,
+      );
     } else if (bgp.length === 0 && !l2Pools.has(p.name)) {
-      sink.add(ref('IPAddressPool', p), '', 'no advertisement selects this pool, but every legacy pool is announced: written as layer2', 'not-representable', 'warning', p.source);
+      sink.add(
+        ref('IPAddressPool', p),
+        '',
+        'no advertisement selects this pool, but every legacy pool is announced: written as layer2',
+        'not-representable',
+        'warning',
+        p.source,
+      );
       protocol = 'layer2';
     }
     const pool: LegacyAddressPool = { name: p.name, protocol, addresses: [...p.addresses] };
@@ -138,7 +198,12 @@ export function crdsToConfigMap(model: MetalLBConfig): CRDsToConfigMapResult {
         const communities = (ad.communities ?? []).filter((c) => {
           const parsed = parseCommunity(c);
           if (parsed.ok && parsed.value.kind === 'large') {
-            dropped('BGPAdvertisement', ad, 'communities', `large community ${JSON.stringify(c)} is not supported by the legacy ConfigMap`);
+            dropped(
+              'BGPAdvertisement',
+              ad,
+              'communities',
+              `large community ${JSON.stringify(c)} is not supported by the legacy ConfigMap`,
+            );
             return false;
           }
           return true;

@@ -56,12 +56,15 @@ function specOf(obj: ObjectMeta): Record<string, unknown> {
 function toObject(kind: CRDKind, obj: ObjectMeta, namespace: string, style: CRDStyle): KubeObject {
   const metadata: Record<string, unknown> = { name: obj.name, namespace: obj.namespace ?? namespace };
   if (obj.labels && Object.keys(obj.labels).length > 0) metadata.labels = { ...obj.labels };
-  if (obj.annotations && Object.keys(obj.annotations).length > 0) metadata.annotations = { ...obj.annotations };
+  if (obj.annotations && Object.keys(obj.annotations).length > 0)
+    metadata.annotations = { ...obj.annotations };
   if (style === 'converter') metadata.creationTimestamp = null;
   const out: KubeObject = { apiVersion: CRD_API_VERSIONS[kind], kind, metadata, spec: specOf(obj) };
   if (style === 'converter') {
     out.status =
-      kind === 'IPAddressPool' ? { assignedIPv4: 0, assignedIPv6: 0, availableIPv4: 0, availableIPv6: 0 } : {};
+      kind === 'IPAddressPool'
+        ? { assignedIPv4: 0, assignedIPv6: 0, availableIPv4: 0, availableIPv6: 0 }
+        : {};
   }
   return out;
 }

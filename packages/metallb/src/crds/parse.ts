@@ -15,6 +15,7 @@ import {
   type ServiceAllocation,
 } from '../model/types.js';
 import { DiagnosticSink, type PathSegment } from '../util/diagnostics.js';
+import { registerOrigin } from '../util/origins.js';
 import { FieldReader, isRecord } from '../yaml/reader.js';
 import { parseYamlDocuments, type SourceDoc, type SourceLocator } from '../yaml/source.js';
 
@@ -23,13 +24,22 @@ const INT32_MAX = 0x7fffffff;
 
 /** MetalLB CRD kinds this package reads, by `apiVersion`. */
 const SUPPORTED: Record<string, readonly string[]> = {
-  'metallb.io/v1beta1': ['IPAddressPool', 'BGPAdvertisement', 'L2Advertisement', 'Community', 'BFDProfile', 'BGPPeer'],
+  'metallb.io/v1beta1': [
+    'IPAddressPool',
+    'BGPAdvertisement',
+    'L2Advertisement',
+    'Community',
+    'BFDProfile',
+    'BGPPeer',
+  ],
   'metallb.io/v1beta2': ['BGPPeer'],
 };
 
 /** True for any `metallb.io/*` object. */
-export function isMetalLBObject(value: unknown): value is Record<string, unknown> {
-  return isRecord(value) && typeof value.apiVersion === 'string' && value.apiVersion.startsWith('metallb.io/');
+export function isMetalLBObject(value: unknown): boolean {
+  return (
+    isRecord(value) && typeof value.apiVersion === 'string' && value.apiVersion.startsWith('metallb.io/')
+  );
 }
 
 export interface CRDParseResult {
@@ -71,13 +81,26 @@ function readPool(r: FieldReader, spec: Record<string, unknown>, meta: ObjectMet
   setIf(pool, 'autoAssign', r.bool(spec.autoAssign, ['spec', 'autoAssign']));
   setIf(pool, 'avoidBuggyIPs', r.bool(spec.avoidBuggyIPs, ['spec', 'avoidBuggyIPs']));
   const saPath: PathSegment[] = ['spec', 'serviceAllocation'];
-  const sa = r.object(spec.serviceAllocation, saPath, ['priority', 'namespaces', 'namespaceSelectors', 'serviceSelectors']);
+  const sa = r.object(spec.serviceAllocation, saPath, [
+    'priority',
+    'namespaces',
+    'namespaceSelectors',
+    'serviceSelectors',
+  ]);
   if (sa) {
     const allocation: ServiceAllocation = {};
     setIf(allocation, 'priority', r.integer(sa.priority, [...saPath, 'priority'], -INT32_MAX - 1, INT32_MAX));
     setIf(allocation, 'namespaces', r.stringList(sa.namespaces, [...saPath, 'namespaces']));
-    setIf(allocation, 'namespaceSelectors', r.selectorList(sa.namespaceSelectors, [...saPath, 'namespaceSelectors'], false));
-    setIf(allocation, 'serviceSelectors', r.selectorList(sa.serviceSelectors, [...saPath, 'serviceSelectors'], false));
+    setIf(
+      allocation,
+      'namespaceSelectors',
+      r.selectorList(sa.namespaceSelectors, [...saPath, 'namespaceSelectors'], false),
+    );
+    setIf(
+      allocation,
+      'serviceSelectors',
+      r.selectorList(sa.serviceSelectors, [...saPath, 'serviceSelectors'], false),
+    );
     pool.serviceAllocation = allocation;
   }
   return pool;
@@ -137,7 +160,11 @@ function readPeer(r: FieldReader, spec: Record<string, unknown>, meta: ObjectMet
   if (secret) {
     peer.passwordSecret = {};
     setIf(peer.passwordSecret, 'name', r.string(secret.name, ['spec', 'passwordSecret', 'name']));
-    setIf(peer.passwordSecret, 'namespace', r.string(secret.namespace, ['spec', 'passwordSecret', 'namespace']));
+    setIf(
+      peer.passwordSecret,
+      'namespace',
+      r.string(secret.namespace, ['spec', 'passwordSecret', 'namespace']),
+    );
   }
   setIf(peer, 'bfdProfile', r.string(spec.bfdProfile, s('bfdProfile')));
   setIf(peer, 'enableGracefulRestart', r.bool(spec.enableGracefulRestart, s('enableGracefulRestart')));
@@ -148,26 +175,50 @@ function readPeer(r: FieldReader, spec: Record<string, unknown>, meta: ObjectMet
   return peer;
 }
 
-function readBGPAdvertisement(r: FieldReader, spec: Record<string, unknown>, meta: ObjectMeta): BGPAdvertisement {
+function readBGPAdvertisement(
+  r: FieldReader,
+  spec: Record<string, unknown>,
+  meta: ObjectMeta,
+): BGPAdvertisement {
   const s = (k: string) => ['spec', k];
   const ad: BGPAdvertisement = { ...meta };
-  setIf(ad, 'aggregationLength', r.integer(spec.aggregationLength, s('aggregationLength'), -INT32_MAX - 1, INT32_MAX));
-  setIf(ad, 'aggregationLengthV6', r.integer(spec.aggregationLengthV6, s('aggregationLengthV6'), -INT32_MAX - 1, INT32_MAX));
+  setIf(
+    ad,
+    'aggregationLength',
+    r.integer(spec.aggregationLength, s('aggregationLength'), -INT32_MAX - 1, INT32_MAX),
+  );
+  setIf(
+    ad,
+    'aggregationLengthV6',
+    r.integer(spec.aggregationLengthV6, s('aggregationLengthV6'), -INT32_MAX - 1, INT32_MAX),
+  );
   setIf(ad, 'localPref', r.integer(spec.localPref, s('localPref'), 0, UINT32_MAX));
   setIf(ad, 'communities', r.stringList(spec.communities, s('communities')));
   setIf(ad, 'ipAddressPools', r.stringList(spec.ipAddressPools, s('ipAddressPools')));
-  setIf(ad, 'ipAddressPoolSelectors', r.selectorList(spec.ipAddressPoolSelectors, s('ipAddressPoolSelectors'), false));
+  setIf(
+    ad,
+    'ipAddressPoolSelectors',
+    r.selectorList(spec.ipAddressPoolSelectors, s('ipAddressPoolSelectors'), false),
+  );
   setIf(ad, 'nodeSelectors', r.selectorList(spec.nodeSelectors, s('nodeSelectors'), false));
   setIf(ad, 'peers', r.stringList(spec.peers, s('peers')));
   setIf(ad, 'serviceSelectors', r.selectorList(spec.serviceSelectors, s('serviceSelectors'), false));
   return ad;
 }
 
-function readL2Advertisement(r: FieldReader, spec: Record<string, unknown>, meta: ObjectMeta): L2Advertisement {
+function readL2Advertisement(
+  r: FieldReader,
+  spec: Record<string, unknown>,
+  meta: ObjectMeta,
+): L2Advertisement {
   const s = (k: string) => ['spec', k];
   const ad: L2Advertisement = { ...meta };
   setIf(ad, 'ipAddressPools', r.stringList(spec.ipAddressPools, s('ipAddressPools')));
-  setIf(ad, 'ipAddressPoolSelectors', r.selectorList(spec.ipAddressPoolSelectors, s('ipAddressPoolSelectors'), false));
+  setIf(
+    ad,
+    'ipAddressPoolSelectors',
+    r.selectorList(spec.ipAddressPoolSelectors, s('ipAddressPoolSelectors'), false),
+  );
   setIf(ad, 'nodeSelectors', r.selectorList(spec.nodeSelectors, s('nodeSelectors'), false));
   setIf(ad, 'interfaces', r.stringList(spec.interfaces, s('interfaces')));
   setIf(ad, 'serviceSelectors', r.selectorList(spec.serviceSelectors, s('serviceSelectors'), false));
@@ -194,7 +245,10 @@ function readCommunity(r: FieldReader, spec: Record<string, unknown>, meta: Obje
     const p: PathSegment[] = ['spec', 'communities', i];
     const o = r.object(raw, p, ['name', 'value']);
     if (!o) return;
-    aliases.push({ name: r.string(o.name, [...p, 'name']) ?? '', value: r.string(o.value, [...p, 'value']) ?? '' });
+    aliases.push({
+      name: r.string(o.name, [...p, 'name']) ?? '',
+      value: r.string(o.value, [...p, 'value']) ?? '',
+    });
   });
   return { ...meta, communities: aliases };
 }
@@ -275,30 +329,39 @@ export function readCRDObject(
   }
   if (!meta) return true;
   if (kind === 'BGPPeer' && apiVersion === 'metallb.io/v1beta1') {
-    r.warn(['apiVersion'], 'BGPPeer metallb.io/v1beta1 is deprecated; it is read and written as metallb.io/v1beta2', 'deprecated-version');
+    r.warn(
+      ['apiVersion'],
+      'BGPPeer metallb.io/v1beta1 is deprecated; it is read and written as metallb.io/v1beta2',
+      'deprecated-version',
+    );
   }
   if (raw.spec === undefined || raw.spec === null) {
-    if (kind === 'IPAddressPool') r.error(['spec'], 'missing spec: an IPAddressPool needs spec.addresses', 'missing-spec');
+    if (kind === 'IPAddressPool')
+      r.error(['spec'], 'missing spec: an IPAddressPool needs spec.addresses', 'missing-spec');
   }
   const spec = r.object(raw.spec ?? {}, ['spec'], SPEC_KEYS[kind] ?? []) ?? {};
+  const add = <T extends object>(list: T[], obj: T) => {
+    registerOrigin(obj, located);
+    list.push(obj);
+  };
   switch (kind) {
     case 'IPAddressPool':
-      config.pools.push(readPool(r, spec, meta));
+      add(config.pools, readPool(r, spec, meta));
       break;
     case 'BGPPeer':
-      config.peers.push(readPeer(r, spec, meta));
+      add(config.peers, readPeer(r, spec, meta));
       break;
     case 'BGPAdvertisement':
-      config.bgpAdvertisements.push(readBGPAdvertisement(r, spec, meta));
+      add(config.bgpAdvertisements, readBGPAdvertisement(r, spec, meta));
       break;
     case 'L2Advertisement':
-      config.l2Advertisements.push(readL2Advertisement(r, spec, meta));
+      add(config.l2Advertisements, readL2Advertisement(r, spec, meta));
       break;
     case 'Community':
-      config.communities.push(readCommunity(r, spec, meta));
+      add(config.communities, readCommunity(r, spec, meta));
       break;
     case 'BFDProfile':
-      config.bfdProfiles.push(readBFDProfile(r, spec, meta));
+      add(config.bfdProfiles, readBFDProfile(r, spec, meta));
       break;
   }
   return true;
@@ -324,7 +387,14 @@ export function parseCRDs(text: string, opts: { file?: string } = {}): CRDParseR
   const parsed = parseYamlDocuments(text, opts.file);
   const sink = new DiagnosticSink();
   for (const p of parsed.problems) {
-    sink.add({ kind: 'File', namespace: '', name: opts.file ?? '<input>' }, '', `invalid YAML: ${p.message}`, 'yaml-syntax', 'error', p.source);
+    sink.add(
+      { kind: 'File', namespace: '', name: opts.file ?? '<input>' },
+      '',
+      `invalid YAML: ${p.message}`,
+      'yaml-syntax',
+      'error',
+      p.source,
+    );
   }
   const config = emptyConfig();
   let namespaceSet = false;
@@ -333,9 +403,9 @@ export function parseCRDs(text: string, opts: { file?: string } = {}): CRDParseR
     const v = doc.value;
     if (isRecord(v) && v.kind === 'List' && Array.isArray(v.items)) {
       v.items.forEach((item, i) => {
-        if (isMetalLBObject(item)) items.push([item, ['items', i]]);
+        if (isMetalLBObject(item)) items.push([item as Record<string, unknown>, ['items', i]]);
       });
-    } else if (isMetalLBObject(v)) items.push([v, []]);
+    } else if (isMetalLBObject(v)) items.push([v as Record<string, unknown>, []]);
     for (const [item, path] of items) {
       readCRDObject(doc, item, config, sink, path);
       const meta = isRecord(item.metadata) ? item.metadata : {};

@@ -45,7 +45,13 @@ abstract class ObjectBuilder<T extends { name: string; labels?: Record<string, s
   }
 }
 
-/** Builds an `IPAddressPool`. */
+/** Builds an `IPAddressPool`.
+ *
+ * @example
+ * ```ts
+ * new AddressPoolBuilder('prod').addresses('192.168.10.0/24').build(); // same as addressPool('prod')…
+ * ```
+ */
 export class AddressPoolBuilder extends ObjectBuilder<AddressPool> {
   readonly kind = 'IPAddressPool' as const;
 
@@ -75,28 +81,39 @@ export class AddressPoolBuilder extends ObjectBuilder<AddressPool> {
     return this;
   }
 
+  private allocation(): NonNullable<AddressPool['serviceAllocation']> {
+    if (!this.value.serviceAllocation) this.value.serviceAllocation = {};
+    return this.value.serviceAllocation;
+  }
+
   /** Only Services in these namespaces may use the pool. */
   namespaces(...namespaces: string[]): this {
-    const sa = (this.value.serviceAllocation ??= {});
+    const sa = this.allocation();
     sa.namespaces = [...(sa.namespaces ?? []), ...namespaces];
     return this;
   }
 
   namespaceSelectors(...selectors: LabelSelector[]): this {
-    const sa = (this.value.serviceAllocation ??= {});
+    const sa = this.allocation();
     sa.namespaceSelectors = [...(sa.namespaceSelectors ?? []), ...selectors];
     return this;
   }
 
   /** Only Services whose labels match one of these may use the pool. */
   serviceSelectors(...selectors: LabelSelector[]): this {
-    const sa = (this.value.serviceAllocation ??= {});
+    const sa = this.allocation();
     sa.serviceSelectors = [...(sa.serviceSelectors ?? []), ...selectors];
     return this;
   }
 }
 
-/** Builds a `BGPPeer`. */
+/** Builds a `BGPPeer`.
+ *
+ * @example
+ * ```ts
+ * new BGPPeerBuilder('tor').myASN(64512).peerASN(64513).peerAddress('10.0.0.1').build();
+ * ```
+ */
 export class BGPPeerBuilder extends ObjectBuilder<BGPPeer> {
   readonly kind = 'BGPPeer' as const;
 
@@ -206,7 +223,13 @@ export class BGPPeerBuilder extends ObjectBuilder<BGPPeer> {
   }
 }
 
-/** Builds a `BGPAdvertisement`. */
+/** Builds a `BGPAdvertisement`.
+ *
+ * @example
+ * ```ts
+ * new BGPAdvertisementBuilder('adv').ipAddressPools('prod').localPref(100).build();
+ * ```
+ */
 export class BGPAdvertisementBuilder extends ObjectBuilder<BGPAdvertisement> {
   readonly kind = 'BGPAdvertisement' as const;
 
@@ -260,7 +283,13 @@ export class BGPAdvertisementBuilder extends ObjectBuilder<BGPAdvertisement> {
   }
 }
 
-/** Builds an `L2Advertisement`. */
+/** Builds an `L2Advertisement`.
+ *
+ * @example
+ * ```ts
+ * new L2AdvertisementBuilder('lan').ipAddressPools('lan').build();
+ * ```
+ */
 export class L2AdvertisementBuilder extends ObjectBuilder<L2Advertisement> {
   readonly kind = 'L2Advertisement' as const;
 
@@ -299,7 +328,13 @@ export class L2AdvertisementBuilder extends ObjectBuilder<L2Advertisement> {
   }
 }
 
-/** Builds a `Community` (a set of named aliases). */
+/** Builds a `Community` (a set of named aliases).
+ *
+ * @example
+ * ```ts
+ * new CommunityBuilder('communities').alias('no-export', '65535:65281').build();
+ * ```
+ */
 export class CommunityBuilder extends ObjectBuilder<Community> {
   readonly kind = 'Community' as const;
 
@@ -314,7 +349,13 @@ export class CommunityBuilder extends ObjectBuilder<Community> {
   }
 }
 
-/** Builds a `BFDProfile`. */
+/** Builds a `BFDProfile`.
+ *
+ * @example
+ * ```ts
+ * new BFDProfileBuilder('fast').detectMultiplier(3).build();
+ * ```
+ */
 export class BFDProfileBuilder extends ObjectBuilder<BFDProfile> {
   readonly kind = 'BFDProfile' as const;
 
@@ -367,7 +408,13 @@ export type MetalLBObjectBuilder =
   | CommunityBuilder
   | BFDProfileBuilder;
 
-/** Collects objects into a `MetalLBConfig`, keeping insertion order. */
+/** Collects objects into a `MetalLBConfig`, keeping insertion order.
+ *
+ * @example
+ * ```ts
+ * new MetalLBConfigBuilder('metallb-system').add(addressPool('a').addresses('10.0.0.0/24')).build();
+ * ```
+ */
 export class MetalLBConfigBuilder {
   private readonly items: MetalLBObjectBuilder[] = [];
 

@@ -134,7 +134,10 @@ function requirementMatches(req: LabelSelectorRequirement, labels: Record<string
  * selectorMatches({ matchLabels: { tier: 'web' } }, { tier: 'web', app: 'shop' }); // true
  * ```
  */
-export function selectorMatches(selector: LabelSelector, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  selector: LabelSelector,
+  labels: Record<string, string> | undefined,
+): boolean {
   const set = labels ?? {};
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
     if (set[key] !== value) return false;
@@ -143,7 +146,10 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
 }
 
 /** True when any of `selectors` matches. */
-export function anySelectorMatches(selectors: readonly LabelSelector[], labels: Record<string, string> | undefined): boolean {
+export function anySelectorMatches(
+  selectors: readonly LabelSelector[],
+  labels: Record<string, string> | undefined,
+): boolean {
   return selectors.some((s) => selectorMatches(s, labels));
 }
 

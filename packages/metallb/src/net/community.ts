@@ -76,5 +76,7 @@ export function parseCommunity(text: string): CommunityResult {
 
 /** Canonical text (`65535:65281`, `large:1:2:3`), used to compare communities for duplicates. */
 export function formatCommunity(c: BGPCommunity): string {
-  return c.kind === 'standard' ? `${c.asn}:${c.value}` : `large:${c.globalAdministrator}:${c.localData1}:${c.localData2}`;
+  return c.kind === 'standard'
+    ? `${c.asn}:${c.value}`
+    : `large:${c.globalAdministrator}:${c.localData1}:${c.localData2}`;
 }

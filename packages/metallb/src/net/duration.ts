@@ -6,8 +6,8 @@
 const UNITS: Record<string, number> = {
   ns: 1,
   us: 1e3,
-  'µs': 1e3, // U+00B5 micro sign
-  'μs': 1e3, // U+03BC Greek mu
+  µs: 1e3, // U+00B5 micro sign
+  μs: 1e3, // U+03BC Greek mu
   ms: 1e6,
   s: 1e9,
   m: 60e9,
@@ -52,7 +52,8 @@ export function parseGoDuration(text: string): DurationResult {
       while (isDigit(s[i])) i++;
       fracPart = s.slice(fracStart, i);
     }
-    if (intPart === '' && fracPart === '') return { ok: false, error: `invalid duration ${JSON.stringify(text)}` };
+    if (intPart === '' && fracPart === '')
+      return { ok: false, error: `invalid duration ${JSON.stringify(text)}` };
     const unitStart = i;
     while (i < s.length && s[i] !== '.' && !isDigit(s[i])) i++;
     const unit = s.slice(unitStart, i);

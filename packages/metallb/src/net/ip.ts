@@ -21,7 +21,6 @@ export interface IPPrefix {
 
 export const IPV4_BITS = 32;
 export const IPV6_BITS = 128;
-const V4_MAPPED_PREFIX = 0xffffn << 32n;
 
 export function familyBits(family: IPFamily): number {
   return family === 4 ? IPV4_BITS : IPV6_BITS;
@@ -156,12 +155,24 @@ export function formatIPv6(value: bigint): string {
   return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
 }
 
-/** Canonical text of an address (Go's `net.IP.String()`). */
+/** Canonical text of an address (Go's `net.IP.String()`).
+ *
+ * @example
+ * ```ts
+ * formatIP({ family: 6, value: 0x20010db8n << 96n }); // '2001:db8::'
+ * ```
+ */
 export function formatIP(addr: IPAddress): string {
   return addr.family === 4 ? formatIPv4(Number(addr.value)) : formatIPv6(addr.value);
 }
 
-/** Canonical `base/bits` text (Go's `net.IPNet.String()`). */
+/** Canonical `base/bits` text (Go's `net.IPNet.String()`).
+ *
+ * @example
+ * ```ts
+ * formatPrefix({ family: 4, base: 167772160n, bits: 8 }); // '10.0.0.0/8'
+ * ```
+ */
 export function formatPrefix(p: IPPrefix): string {
   return `${formatIP({ family: p.family, value: p.base })}/${p.bits}`;
 }
@@ -195,6 +206,11 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string
 /**
  * `net.ParseCIDR`: `address/length`; host bits are cleared (`192.168.1.7/24` → `192.168.1.0/24`).
  * IPv4-mapped IPv6 text stays IPv6 here, unlike single addresses.
+ *
+ * @example
+ * ```ts
+ * parseCIDR('192.168.1.7/24'); // { ok: true, value: { family: 4, base: 3232235776n, bits: 24 } }
+ * ```
  */
 export function parseCIDR(s: string): ParseResult<IPPrefix> {
   const slash = s.indexOf('/');
@@ -227,6 +243,11 @@ export function parseCIDR(s: string): ParseResult<IPPrefix> {
 /**
  * The smallest list of prefixes covering `start..end` (inclusive), lowest first, like
  * `ipaddr.Summarize`, which MetalLB uses for `a-b` ranges.
+ *
+ * @example
+ * ```ts
+ * summarizeRange(4, 10n, 13n); // 0.0.0.10/31, 0.0.0.12/31
+ * ```
  */
 export function summarizeRange(family: IPFamily, start: bigint, end: bigint): IPPrefix[] {
   const total = familyBits(family);
@@ -271,7 +292,9 @@ export interface AddressEntryError {
  * parseAddressEntry('fc00::/124');                  // one IPv6 prefix
  * ```
  */
-export function parseAddressEntry(text: string): ParseResult<AddressEntry> | { ok: false; error: AddressEntryError } {
+export function parseAddressEntry(
+  text: string,
+): ParseResult<AddressEntry> | { ok: false; error: AddressEntryError } {
   if (!text.includes('-')) {
     const cidr = parseCIDR(text);
     if (!cidr.ok) {
@@ -328,7 +351,12 @@ export function parseAddressEntry(text: string): ParseResult<AddressEntry> | { o
   }
   return {
     ok: true,
-    value: { text, kind: 'range', family: start.family, prefixes: summarizeRange(start.family, start.value, end.value) },
+    value: {
+      text,
+      kind: 'range',
+      family: start.family,
+      prefixes: summarizeRange(start.family, start.value, end.value),
+    },
   };
 }
 

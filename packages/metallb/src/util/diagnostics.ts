@@ -51,8 +51,3 @@ export class DiagnosticSink {
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
-
-/** Go's `%q` for a string: a double-quoted, escaped literal. MetalLB's messages quote values this way. */
-export function q(value: string): string {
-  return JSON.stringify(value);
-}

@@ -65,7 +65,8 @@ export function checkTimers(
 ): TimerCheck {
   const problems: RuleProblem[] = [];
   let holdNs = hold !== undefined ? parseTimer(hold, fields.hold, 'hold time', problems) : undefined;
-  let kaNs = keepalive !== undefined ? parseTimer(keepalive, fields.keepalive, 'keepalive time', problems) : undefined;
+  let kaNs =
+    keepalive !== undefined ? parseTimer(keepalive, fields.keepalive, 'keepalive time', problems) : undefined;
   if (problems.length > 0) return { problems };
   if (legacy && holdNs === undefined) holdNs = 90e9;
   const derivedHold = holdNs === undefined && kaNs !== undefined;
@@ -107,12 +108,20 @@ export function checkTimers(
 }
 
 /** Checks an optional BFD number against MetalLB's bounds. */
-export function checkBfdValue(field: keyof typeof BFD_BOUNDS, label: string, value: number | undefined): RuleProblem[] {
+export function checkBfdValue(
+  field: keyof typeof BFD_BOUNDS,
+  label: string,
+  value: number | undefined,
+): RuleProblem[] {
   if (value === undefined) return [];
   const [min, max] = BFD_BOUNDS[field];
   if (value < min || value > max) {
     return [
-      { field, code: 'out-of-range', message: `invalid ${label} ${value}: expected a value from ${min} to ${max}` },
+      {
+        field,
+        code: 'out-of-range',
+        message: `invalid ${label} ${value}: expected a value from ${min} to ${max}`,
+      },
     ];
   }
   return [];
@@ -151,7 +160,11 @@ export class OverlapIndex {
   }
 }
 
-export function overlapMessage(prefix: IPPrefix, pool: string, other: { prefix: IPPrefix; pool: string }): string {
+export function overlapMessage(
+  prefix: IPPrefix,
+  pool: string,
+  other: { prefix: IPPrefix; pool: string },
+): string {
   const where = other.pool === pool ? 'in the same pool' : `in pool ${JSON.stringify(other.pool)}`;
   return `CIDR ${JSON.stringify(formatPrefix(prefix))} in pool ${JSON.stringify(pool)} overlaps with already defined CIDR ${JSON.stringify(formatPrefix(other.prefix))} (${where}); pools must not share addresses`;
 }

@@ -67,7 +67,24 @@ function resolvesToNonString(s: string): boolean {
   return DECIMAL.test(s) || INT_PREFIXED.test(s) || FLOAT.test(s) || BASE60.test(s) || TIMESTAMP.test(s);
 }
 
-const FIRST_INDICATORS = new Set(['#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`']);
+const FIRST_INDICATORS = new Set([
+  '#',
+  ',',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&',
+  '*',
+  '!',
+  '|',
+  '>',
+  "'",
+  '"',
+  '%',
+  '@',
+  '`',
+]);
 
 function isPrintable(code: number): boolean {
   return (code >= 0x20 && code <= 0x7e) || code === 0x85 || (code >= 0xa0 && code !== 0xfeff);

@@ -42,16 +42,22 @@ export class FieldReader {
     readonly lenientScalars = true,
   ) {}
 
-  error(path: readonly PathSegment[], message: string, code: string): void {
-    this.sink.add(this.resource, [...this.displayPrefix, ...path], message, code, 'error', this.doc?.locate(path));
+  error(path: readonly PathSegment[], message: string, code: string, atKey = false): void {
+    const source = atKey ? this.doc?.locateKey(path) : this.doc?.locate(path);
+    this.sink.add(this.resource, [...this.displayPrefix, ...path], message, code, 'error', source);
   }
 
-  warn(path: readonly PathSegment[], message: string, code: string): void {
-    this.sink.add(this.resource, [...this.displayPrefix, ...path], message, code, 'warning', this.doc?.locate(path));
+  warn(path: readonly PathSegment[], message: string, code: string, atKey = false): void {
+    const source = atKey ? this.doc?.locateKey(path) : this.doc?.locate(path);
+    this.sink.add(this.resource, [...this.displayPrefix, ...path], message, code, 'warning', source);
   }
 
   /** A mapping whose keys must be in `known`; unknown keys are reported per `unknownKeys`. */
-  object(value: unknown, path: readonly PathSegment[], known: readonly string[]): Record<string, unknown> | undefined {
+  object(
+    value: unknown,
+    path: readonly PathSegment[],
+    known: readonly string[],
+  ): Record<string, unknown> | undefined {
     if (value === null || value === undefined) return undefined;
     if (!isRecord(value)) {
       this.error(path, `expected a mapping, got ${describe(value)}`, 'wrong-type');
@@ -60,8 +66,8 @@ export class FieldReader {
     for (const key of Object.keys(value)) {
       if (known.includes(key)) continue;
       const message = `unknown field ${JSON.stringify(key)}: expected one of ${known.join(', ')}`;
-      if (this.unknownKeys === 'error') this.error([...path, key], message, 'unknown-field');
-      else this.warn([...path, key], `${message} (ignored)`, 'unknown-field');
+      if (this.unknownKeys === 'error') this.error([...path, key], message, 'unknown-field', true);
+      else this.warn([...path, key], `${message} (ignored)`, 'unknown-field', true);
     }
     return value;
   }
@@ -87,7 +93,13 @@ export class FieldReader {
   }
 
   /** An integer from `min` to `max`. */
-  integer(value: unknown, path: readonly PathSegment[], min: number, max: number, what = 'an integer'): number | undefined {
+  integer(
+    value: unknown,
+    path: readonly PathSegment[],
+    min: number,
+    max: number,
+    what = 'an integer',
+  ): number | undefined {
     if (value === null || value === undefined) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       this.error(path, `expected ${what} from ${min} to ${max}, got ${describe(value)}`, 'wrong-type');
@@ -113,7 +125,8 @@ export class FieldReader {
     items.forEach((item, i) => {
       const s = this.string(item, [...path, i]);
       if (s !== undefined) out.push(s);
-      else if (item === null || item === undefined) this.error([...path, i], 'expected a string, got nothing', 'wrong-type');
+      else if (item === null || item === undefined)
+        this.error([...path, i], 'expected a string, got nothing', 'wrong-type');
     });
     return out;
   }

@@ -1,5 +1,5 @@
 import type { SourceLocation } from '@gateway/core';
-import { type Document, isScalar, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import type { PathSegment } from '../util/diagnostics.js';
 
 /** Maps a (line, column) inside a nested YAML text to the enclosing file. */
@@ -8,6 +8,8 @@ export type PositionMapper = (line: number, column: number) => { line: number; c
 /** Finds source positions and raw scalar text by field path. */
 export interface SourceLocator {
   locate(path: readonly PathSegment[]): SourceLocation | undefined;
+  /** Position of the key (not the value) of the mapping entry at `path`. */
+  locateKey(path: readonly PathSegment[]): SourceLocation | undefined;
   rawScalar(path: readonly PathSegment[]): string | undefined;
 }
 
@@ -39,11 +41,27 @@ export class SourceDoc implements SourceLocator {
 
   /** Position of the node at `path`, or of its nearest existing ancestor. */
   locate(path: readonly PathSegment[]): SourceLocation | undefined {
-    const n = this.node(path);
-    const offset = n?.range?.[0];
+    return this.position(this.node(path)?.range?.[0]);
+  }
+
+  locateKey(path: readonly PathSegment[]): SourceLocation | undefined {
+    const parent = this.doc.getIn(path.slice(0, -1), true);
+    const last = path[path.length - 1];
+    if (isMap(parent)) {
+      for (const pair of parent.items) {
+        if (isScalar(pair.key) && pair.key.value === last && pair.key.range)
+          return this.position(pair.key.range[0]);
+      }
+    }
+    return this.locate(path);
+  }
+
+  private position(offset: number | undefined): SourceLocation | undefined {
     if (offset === undefined) return undefined;
     const pos = this.lines.linePos(offset);
-    const mapped = this.mapPosition ? this.mapPosition(pos.line, pos.col) : { line: pos.line, column: pos.col };
+    const mapped = this.mapPosition
+      ? this.mapPosition(pos.line, pos.col)
+      : { line: pos.line, column: pos.col };
     const loc: SourceLocation = { line: mapped.line, column: mapped.column };
     if (this.file !== undefined) loc.file = this.file;
     return loc;
@@ -54,6 +72,7 @@ export class SourceDoc implements SourceLocator {
     if (prefix.length === 0) return this;
     return {
       locate: (path) => this.locate([...prefix, ...path]),
+      locateKey: (path) => this.locateKey([...prefix, ...path]),
       rawScalar: (path) => this.rawScalar([...prefix, ...path]),
     };
   }

@@ -24,7 +24,9 @@ export class AdminServer {
 
   constructor(source: AdminSource) {
     this.route('/live', (_req, res) => text(res, 200, 'live\n'));
-    this.route('/ready', (_req, res) => (source.ready() ? text(res, 200, 'ready\n') : text(res, 503, 'not ready\n')));
+    this.route('/ready', (_req, res) =>
+      source.ready() ? text(res, 200, 'ready\n') : text(res, 503, 'not ready\n'),
+    );
     this.route('/metrics', async (_req, res) => {
       const body = await source.registry.metrics();
       res.writeHead(200, { 'content-type': source.registry.contentType });

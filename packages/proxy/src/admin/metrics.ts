@@ -127,7 +127,8 @@ export class GatewayMetrics {
         if (inflight) this.set(inflight());
       },
     });
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_process_' });
+    if (opts.defaultMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'gateway_process_' });
   }
 
   route(statsName: string): RouteMetrics {

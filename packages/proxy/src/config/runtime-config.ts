@@ -51,7 +51,8 @@ export function buildRuntimeConfig(
   ir.listeners.forEach((l, i) => {
     const key = `${l.address}:${l.port}`;
     const other = seen.get(key);
-    if (other !== undefined) {
+    // Port 0 means "any free port" (tests, embedders): never a conflict.
+    if (other !== undefined && l.port !== 0) {
       diagnostics.push({
         resource: { kind: 'Listener', namespace: '', name: l.name },
         path: 'port',

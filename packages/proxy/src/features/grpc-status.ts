@@ -20,7 +20,7 @@ export const GrpcStatus = {
 /** True for `application/grpc`, `application/grpc+proto`, ... (not grpc-web). */
 export function isGrpcContentType(contentType: string | string[] | undefined): boolean {
   const v = Array.isArray(contentType) ? contentType[0] : contentType;
-  return v !== undefined && v.startsWith('application/grpc') && !v.startsWith('application/grpc-web');
+  return v?.startsWith('application/grpc') === true && !v.startsWith('application/grpc-web');
 }
 
 export function grpcStatusForFailure(failure: UpstreamFailure): number {

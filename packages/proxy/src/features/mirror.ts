@@ -78,7 +78,13 @@ export class MirrorDispatcher {
     this.clusters()
       .request(
         cluster,
-        { method, path, headers: mirrored, body: body === null ? null : Readable.from([body]), ...(body ? { bodyBuffer: body } : {}) },
+        {
+          method,
+          path,
+          headers: mirrored,
+          body: body === null ? null : Readable.from([body]),
+          ...(body ? { bodyBuffer: body } : {}),
+        },
         policy,
       )
       .then(

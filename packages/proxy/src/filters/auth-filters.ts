@@ -8,7 +8,7 @@ import type { HttpFilterFactory } from './types.js';
 /**
  * The authentication, authorization and rate-limit filter factories, in pipeline order
  * (ext_authz -> jwt_authn -> rbac -> local_ratelimit -> ratelimit; CORS runs before them and the
- * router after).
+ * router after). `registry.ts` spreads this list into the proxy's filter registry.
  */
 export const authFilterFactories: ReadonlyArray<{ name: string; factory: HttpFilterFactory }> = [
   { name: 'envoy.filters.http.ext_authz', factory: extAuthzFilterFactory },

@@ -83,20 +83,30 @@ function anyOf(patterns: readonly string[], ignoreCase = false): Matcher {
   return (v) => ms.some((m) => m(v));
 }
 
-/** Authority without `:port` (`[::1]:80` -> `[::1]`, `a.example:8080` -> `a.example`). */
+/**
+ * Authority without a numeric `:port` (`[::1]:80` -> `[::1]`, `a.example:8080` -> `a.example`).
+ * Anything else after a colon is kept, so the Envoy translation `host(:[0-9]+)?` agrees.
+ */
 export function hostWithoutPort(authority: string): string {
-  if (authority.startsWith('[')) {
-    const end = authority.indexOf(']');
-    return end === -1 ? authority : authority.slice(0, end + 1);
-  }
   const colon = authority.lastIndexOf(':');
-  if (colon === -1 || authority.indexOf(':') !== colon) return authority;
-  return authority.slice(0, colon);
+  if (colon === -1 || colon === authority.length - 1) return authority;
+  for (let i = colon + 1; i < authority.length; i++) {
+    const c = authority.charCodeAt(i);
+    if (c < 48 || c > 57) return authority;
+  }
+  const host = authority.slice(0, colon);
+  if (host.startsWith('[')) return host.endsWith(']') ? host : authority;
+  return host.includes(':') ? authority : host;
 }
 
 type Condition = (req: AuthzRequest, id: AuthzIdentity) => boolean;
 
-function compileRule(rule: IRAuthorizationRule, policy: string, index: number, problems: PolicyProblem[]): Condition {
+function compileRule(
+  rule: IRAuthorizationRule,
+  policy: string,
+  index: number,
+  problems: PolicyProblem[],
+): Condition {
   const conds: Condition[] = [];
   const at = (field: string) => `rules[${index}].${field}`;
   const ipList = (field: 'sourceIps' | 'notSourceIps', cidrs: string[]): BlockList => {
@@ -221,7 +231,11 @@ export class CompiledPolicies {
   }
 
   /** Evaluates the given (already selected) policies; see the module doc for the semantics. */
-  evaluate(policies: readonly CompiledPolicy[], request: AuthzRequest, identity: AuthzIdentity): AuthzDecision {
+  evaluate(
+    policies: readonly CompiledPolicy[],
+    request: AuthzRequest,
+    identity: AuthzIdentity,
+  ): AuthzDecision {
     let anyAllow = false;
     for (const p of policies) {
       if (p.action !== 'DENY') {

@@ -34,7 +34,10 @@ const loaded = new Map<string, grpc.GrpcObject>();
 export function loadEnvoyProto(file: string): grpc.GrpcObject {
   let pkg = loaded.get(file);
   if (!pkg) {
-    const definition = protoLoader.loadSync(file, { ...ENVOY_PROTO_OPTIONS, includeDirs: envoyProtoIncludeDirs() });
+    const definition = protoLoader.loadSync(file, {
+      ...ENVOY_PROTO_OPTIONS,
+      includeDirs: envoyProtoIncludeDirs(),
+    });
     pkg = grpc.loadPackageDefinition(definition);
     loaded.set(file, pkg);
   }
@@ -109,17 +112,30 @@ export class GrpcClientPool {
 }
 
 /** Calls a unary method with a deadline; resolves with the response or rejects with the gRPC error. */
-export function unaryCall<Req, Res>(client: grpc.Client, method: string, request: Req, timeoutMs: number): Promise<Res> {
+export function unaryCall<Req, Res>(
+  client: grpc.Client,
+  method: string,
+  request: Req,
+  timeoutMs: number,
+): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
-    const fn = (client as unknown as Record<string, grpc.requestCallback<Res> | undefined>)[method] as unknown as (
+    const fn = (client as unknown as Record<string, grpc.requestCallback<Res> | undefined>)[
+      method
+    ] as unknown as (
       req: Req,
       meta: grpc.Metadata,
       opts: grpc.CallOptions,
       cb: (err: grpc.ServiceError | null, res?: Res) => void,
     ) => void;
-    fn.call(client, request, new grpc.Metadata(), { deadline: Date.now() + Math.max(1, timeoutMs) }, (err, res) => {
-      if (err) reject(err);
-      else resolve(res as Res);
-    });
+    fn.call(
+      client,
+      request,
+      new grpc.Metadata(),
+      { deadline: Date.now() + Math.max(1, timeoutMs) },
+      (err, res) => {
+        if (err) reject(err);
+        else resolve(res as Res);
+      },
+    );
   });
 }

@@ -3,7 +3,14 @@ import type { GatewayIR, IRExtAuthz } from '@gateway/core';
 import { Pool } from 'undici';
 import { authorizationService, GrpcClientPool, unaryCall } from './envoy-grpc.js';
 import { HOP_BY_HOP, headerValue, LogThrottle, localReply, readBounded } from './filter-util.js';
-import type { FilterContext, FilterDeps, FilterOutcome, FilterRequest, HttpFilter, HttpFilterFactory } from './types.js';
+import type {
+  FilterContext,
+  FilterDeps,
+  FilterOutcome,
+  FilterRequest,
+  HttpFilter,
+  HttpFilterFactory,
+} from './types.js';
 
 export const EXT_AUTHZ_FILTER_NAME = 'envoy.filters.http.ext_authz';
 
@@ -32,7 +39,12 @@ export interface ExtAuthzOptions {
 }
 
 type Decision =
-  | { kind: 'allow'; upstream: Array<{ name: string; value: string; append: boolean; mode?: number }>; remove: string[]; response: Array<[string, string]> }
+  | {
+      kind: 'allow';
+      upstream: Array<{ name: string; value: string; append: boolean; mode?: number }>;
+      remove: string[];
+      response: Array<[string, string]>;
+    }
   | { kind: 'deny'; status: number; headers: Record<string, string>; body: string | Buffer };
 
 /** One HeaderValueOption as it arrives from the auth service (proto-loader object form). */
@@ -59,7 +71,8 @@ function hv(h: HeaderValueOptionMsg): { name: string; value: string } | undefine
   const key = h.header?.key;
   if (!key) return undefined;
   let value = h.header?.value ?? '';
-  if (!value && h.header?.raw_value && h.header.raw_value.length > 0) value = Buffer.from(h.header.raw_value).toString('utf8');
+  if (!value && h.header?.raw_value && h.header.raw_value.length > 0)
+    value = Buffer.from(h.header.raw_value).toString('utf8');
   return { name: key.toLowerCase(), value };
 }
 
@@ -112,9 +125,10 @@ export function createExtAuthzFilterFactory(opts: ExtAuthzOptions = {}): HttpFil
     const clusterTls = ir.clusters.find((c) => c.name === cfg.cluster)?.tls;
 
     const allowedHeaders = new Set(
-      [...(cfg.allowedRequestHeaders.length > 0 ? cfg.allowedRequestHeaders : DEFAULT_AUTH_REQUEST_HEADERS), ...ALWAYS_SENT].map(
-        (h) => h.toLowerCase(),
-      ),
+      [
+        ...(cfg.allowedRequestHeaders.length > 0 ? cfg.allowedRequestHeaders : DEFAULT_AUTH_REQUEST_HEADERS),
+        ...ALWAYS_SENT,
+      ].map((h) => h.toLowerCase()),
     );
     const allowedAuthorizationHeaders = cfg.allowedAuthorizationHeaders.map((h) => h.toLowerCase());
 
@@ -157,7 +171,11 @@ export function createExtAuthzFilterFactory(opts: ExtAuthzOptions = {}): HttpFil
       return { body: body.subarray(0, cfg.includeBody.maxBytes), partial: truncated };
     };
 
-    const checkHttp = async (ctx: FilterContext, body: Buffer | undefined, partial: boolean): Promise<Decision> => {
+    const checkHttp = async (
+      ctx: FilterContext,
+      body: Buffer | undefined,
+      partial: boolean,
+    ): Promise<Decision> => {
       const r = ctx.request;
       const headers: Record<string, string | string[]> = {};
       for (const name of allowedHeaders) {
@@ -207,7 +225,11 @@ export function createExtAuthzFilterFactory(opts: ExtAuthzOptions = {}): HttpFil
       return { kind: 'deny', status: res.statusCode, headers: out, body: resBody };
     };
 
-    const checkGrpc = async (ctx: FilterContext, body: Buffer | undefined, partial: boolean): Promise<Decision> => {
+    const checkGrpc = async (
+      ctx: FilterContext,
+      body: Buffer | undefined,
+      partial: boolean,
+    ): Promise<Decision> => {
       const r = ctx.request;
       const headers: Record<string, string> = {
         ':method': r.method,
@@ -269,10 +291,18 @@ export function createExtAuthzFilterFactory(opts: ExtAuthzOptions = {}): HttpFil
           const v = hv(h);
           if (v) response.push([v.name, v.value]);
         }
-        return { kind: 'allow', upstream, remove: (ok?.headers_to_remove ?? []).map((h) => h.toLowerCase()), response };
+        return {
+          kind: 'allow',
+          upstream,
+          remove: (ok?.headers_to_remove ?? []).map((h) => h.toLowerCase()),
+          response,
+        };
       }
       const denied = res.denied_response;
-      const status = denied?.status?.code && denied.status.code >= 200 && denied.status.code < 600 ? denied.status.code : 403;
+      const status =
+        denied?.status?.code && denied.status.code >= 200 && denied.status.code < 600
+          ? denied.status.code
+          : 403;
       const out: Record<string, string> = {};
       for (const h of denied?.headers ?? []) {
         const v = hv(h);
@@ -287,7 +317,10 @@ export function createExtAuthzFilterFactory(opts: ExtAuthzOptions = {}): HttpFil
         // OkHttpResponse: `append` defaults to false (overwrite); append_action refines it.
         if (h.mode === 1 /* ADD_IF_ABSENT */ && existing !== undefined) continue;
         if (h.mode === 3 /* OVERWRITE_IF_EXISTS */ && existing === undefined) continue;
-        ctx.upstreamHeaders.set(h.name, h.append && existing !== undefined ? `${existing},${h.value}` : h.value);
+        ctx.upstreamHeaders.set(
+          h.name,
+          h.append && existing !== undefined ? `${existing},${h.value}` : h.value,
+        );
         ctx.upstreamHeadersToRemove.delete(h.name);
       }
       for (const name of d.remove) {
@@ -304,16 +337,30 @@ export function createExtAuthzFilterFactory(opts: ExtAuthzOptions = {}): HttpFil
         try {
           const b = await checkBody(ctx.request);
           if ('tooLarge' in b) {
-            return localReply(ctx.request, 413, 'Payload Too Large', { 'content-type': 'text/plain' }, 'ext-authz-body-too-large');
+            return localReply(
+              ctx.request,
+              413,
+              'Payload Too Large',
+              { 'content-type': 'text/plain' },
+              'ext-authz-body-too-large',
+            );
           }
           const decision =
-            cfg.protocol === 'grpc' ? await checkGrpc(ctx, b.body, b.partial) : await checkHttp(ctx, b.body, b.partial);
+            cfg.protocol === 'grpc'
+              ? await checkGrpc(ctx, b.body, b.partial)
+              : await checkHttp(ctx, b.body, b.partial);
           if (decision.kind === 'allow') {
             applyAllow(ctx, decision);
             return { kind: 'continue' };
           }
           if (ctx.request.headers['content-type']?.toString().startsWith('application/grpc')) {
-            return localReply(ctx.request, decision.status, decision.body, decision.headers, 'ext-authz-denied');
+            return localReply(
+              ctx.request,
+              decision.status,
+              decision.body,
+              decision.headers,
+              'ext-authz-denied',
+            );
           }
           return {
             kind: 'respond',
@@ -346,8 +393,15 @@ function onError(
 ): FilterOutcome {
   if (throttle.shouldLog('error')) {
     deps.log.warn(
-      { filter: EXT_AUTHZ_FILTER_NAME, cluster: cfg.cluster, err: err.message, failureModeAllow: cfg.failureModeAllow },
-      cfg.failureModeAllow ? 'auth service unavailable; allowing request' : 'auth service unavailable; rejecting request',
+      {
+        filter: EXT_AUTHZ_FILTER_NAME,
+        cluster: cfg.cluster,
+        err: err.message,
+        failureModeAllow: cfg.failureModeAllow,
+      },
+      cfg.failureModeAllow
+        ? 'auth service unavailable; allowing request'
+        : 'auth service unavailable; rejecting request',
     );
   }
   if (cfg.failureModeAllow) {

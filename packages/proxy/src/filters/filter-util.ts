@@ -79,7 +79,7 @@ export const HOP_BY_HOP = new Set([
 /** True when the request is gRPC (content-type application/grpc*). */
 export function isGrpcRequest(headers: FilterRequest['headers']): boolean {
   const ct = headerValue(headers, 'content-type');
-  return ct !== undefined && ct.toLowerCase().startsWith('application/grpc');
+  return ct?.toLowerCase().startsWith('application/grpc') === true;
 }
 
 /** Reads a body stream into a buffer, failing once it grows past `maxBytes`. */
@@ -147,7 +147,13 @@ export function localReply(
   headers: Record<string, string>,
   reason: string,
   grpcStatus?: number,
-): { kind: 'respond'; status: number; headers: Record<string, string>; body: string | Buffer; reason: string } {
+): {
+  kind: 'respond';
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+  reason: string;
+} {
   if (isGrpcRequest(request.headers)) {
     const message = typeof body === 'string' ? body : body.toString('utf8');
     return {

@@ -1,4 +1,4 @@
-import { type CryptoKey, type JWK, importJWK } from 'jose';
+import { type CryptoKey, importJWK, type JWK } from 'jose';
 import { Pool } from 'undici';
 import { LogThrottle, readBounded } from './filter-util.js';
 import type { FilterDeps } from './types.js';

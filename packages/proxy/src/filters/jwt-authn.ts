@@ -10,7 +10,14 @@ import {
   KeyImportCache,
   RemoteJwks,
 } from './jwks-cache.js';
-import type { FilterContext, FilterDeps, FilterOutcome, FilterRequest, HttpFilter, HttpFilterFactory } from './types.js';
+import type {
+  FilterContext,
+  FilterDeps,
+  FilterOutcome,
+  FilterRequest,
+  HttpFilter,
+  HttpFilterFactory,
+} from './types.js';
 
 export const JWT_AUTHN_FILTER_NAME = 'envoy.filters.http.jwt_authn';
 
@@ -57,7 +64,7 @@ export type JwtFailure =
   | 'Jwt header is an invalid JSON'
   | 'Jwt algorithm is not allowed'
   | 'Jwks remote fetch is failed'
-  | 'Jwks doesn\'t have key to match kid or alg from Jwt'
+  | "Jwks doesn't have key to match kid or alg from Jwt"
   | 'Jwt is not in the form of Header.Payload.Signature';
 
 export type VerifyResult = { ok: true; payload: JWTPayload } | { ok: false; reason: JwtFailure };
@@ -144,7 +151,8 @@ export class JwtProviderVerifier {
         candidates = candidateKeys(set.keys, alg, kid);
       }
     }
-    if (candidates.length === 0) return { ok: false, reason: "Jwks doesn't have key to match kid or alg from Jwt" };
+    if (candidates.length === 0)
+      return { ok: false, reason: "Jwks doesn't have key to match kid or alg from Jwt" };
 
     const p = this.provider;
     for (const jwk of candidates) {

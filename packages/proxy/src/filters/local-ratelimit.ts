@@ -38,13 +38,25 @@ function bucketConfig(l: IRLocalRateLimit): TokenBucketConfig {
 }
 
 function paramsKey(scope: string, l: IRLocalRateLimit): string {
-  return JSON.stringify([scope, l.maxTokens, l.tokensPerFill, l.fillIntervalMs, l.descriptors, l.shared ?? null]);
+  return JSON.stringify([
+    scope,
+    l.maxTokens,
+    l.tokensPerFill,
+    l.fillIntervalMs,
+    l.descriptors,
+    l.shared ?? null,
+  ]);
 }
 
 /** Reference-counted Redis limiters, one per (url, failure mode), shared by every limit using them. */
 class RedisPool {
   private readonly entries = new Map<string, { limiter: RedisRateLimiter; refs: number }>();
-  acquire(url: string, failureMode: 'open' | 'closed', timeoutMs: number, log: FilterDeps['log']): RedisRateLimiter {
+  acquire(
+    url: string,
+    failureMode: 'open' | 'closed',
+    timeoutMs: number,
+    log: FilterDeps['log'],
+  ): RedisRateLimiter {
     const key = `${failureMode}|${url}`;
     let e = this.entries.get(key);
     if (!e) {
@@ -120,7 +132,12 @@ export function createLocalRateLimitFilterFactory(opts: LocalRateLimitOptions = 
             : limit.shared.failureModeDeny === false
               ? 'open'
               : (opts.redisFailureMode ?? 'open');
-        const redis = redisPool.acquire(limit.shared.url, failureMode, opts.redisCommandTimeoutMs ?? 100, deps.log);
+        const redis = redisPool.acquire(
+          limit.shared.url,
+          failureMode,
+          opts.redisCommandTimeoutMs ?? 100,
+          deps.log,
+        );
         acquired.push(redis);
         // Scope and parameters are part of the Redis key so changed limits start fresh.
         const prefix = `${limit.shared.prefix}${scope}|${shortHash(key)}|`;
@@ -230,12 +247,21 @@ export function createLocalRateLimitFilterFactory(opts: LocalRateLimitOptions = 
   };
 }
 
+const perGateway = new WeakMap<FilterDeps, HttpFilterFactory>();
+
 /**
- * The default local rate-limit factory: fresh buckets for each config. Gateways that want bucket
- * state to survive reloads use {@link createLocalRateLimitFilterFactory} once per gateway.
+ * The default local rate-limit factory. A gateway lends its filters the same {@link FilterDeps}
+ * object for every config, so state is kept per `deps`: bucket state survives reloads of one
+ * gateway and is never shared between two gateways in one process.
  */
-export const localRateLimitFilterFactory: HttpFilterFactory = (ir, deps) =>
-  createLocalRateLimitFilterFactory()(ir, deps);
+export const localRateLimitFilterFactory: HttpFilterFactory = (ir, deps) => {
+  let factory = perGateway.get(deps);
+  if (!factory) {
+    factory = createLocalRateLimitFilterFactory();
+    perGateway.set(deps, factory);
+  }
+  return factory(ir, deps);
+};
 
 function shortHash(s: string): string {
   // FNV-1a, 32 bit: short, stable, enough to tell parameter sets apart inside one scope.
@@ -246,4 +272,3 @@ function shortHash(s: string): string {
   }
   return (h >>> 0).toString(16).padStart(8, '0');
 }
-

@@ -30,7 +30,8 @@ function pairs(list: HeaderValueMsg[] | undefined): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const h of list ?? []) {
     if (!h.key) continue;
-    const value = h.value || (h.raw_value && h.raw_value.length > 0 ? Buffer.from(h.raw_value).toString('utf8') : '');
+    const value =
+      h.value || (h.raw_value && h.raw_value.length > 0 ? Buffer.from(h.raw_value).toString('utf8') : '');
     out.push([h.key.toLowerCase(), value]);
   }
   return out;
@@ -67,8 +68,15 @@ export function createRateLimitFilterFactory(opts: RateLimitOptions = {}): HttpF
     const failed = (ctx: FilterContext, message: string): FilterOutcome => {
       if (throttle.shouldLog('error')) {
         deps.log.warn(
-          { filter: RATELIMIT_FILTER_NAME, cluster: svc.cluster, err: message, failureModeDeny: svc.failureModeDeny },
-          svc.failureModeDeny ? 'rate limit service unavailable; rejecting request' : 'rate limit service unavailable; allowing request',
+          {
+            filter: RATELIMIT_FILTER_NAME,
+            cluster: svc.cluster,
+            err: message,
+            failureModeDeny: svc.failureModeDeny,
+          },
+          svc.failureModeDeny
+            ? 'rate limit service unavailable; rejecting request'
+            : 'rate limit service unavailable; allowing request',
         );
       }
       if (!svc.failureModeDeny) return { kind: 'continue' };
@@ -81,7 +89,11 @@ export function createRateLimitFilterFactory(opts: RateLimitOptions = {}): HttpF
         const descriptors: Array<{ entries: DescriptorEntry[] }> = [];
         for (const action of ctx.route.rateLimits) {
           if (action.domain !== svc.domain) continue;
-          const entries = buildDescriptor(action.entries, { request: ctx.request, route: ctx.route, localServiceCluster });
+          const entries = buildDescriptor(action.entries, {
+            request: ctx.request,
+            route: ctx.route,
+            localServiceCluster,
+          });
           if (entries && entries.length > 0) descriptors.push({ entries });
         }
         if (descriptors.length === 0) return { kind: 'continue' };

@@ -1,6 +1,6 @@
 import type { IRJwtProvider, IRRoute } from '@gateway/core';
 import { CompiledPolicies } from './authorization-policy.js';
-import { localReply } from './filter-util.js';
+import { allRoutes, localReply } from './filter-util.js';
 import { identityFromContext } from './identity.js';
 import type { FilterContext, FilterOutcome, HttpFilter, HttpFilterFactory } from './types.js';
 
@@ -22,7 +22,9 @@ const DENIED_BODY = 'RBAC: access denied';
  * ```
  */
 export const rbacFilterFactory: HttpFilterFactory = (ir, deps) => {
-  if (ir.filters.authorization.length === 0) return undefined;
+  if (ir.filters.authorization.length === 0 && ![...allRoutes(ir)].some((r) => r.authorizationPolicies.length > 0)) {
+    return undefined;
+  }
   const compiled = new CompiledPolicies(ir.filters.authorization);
   for (const p of compiled.problems) {
     deps.log.error({ filter: RBAC_FILTER_NAME, policy: p.policy, path: p.path }, p.message);
@@ -48,14 +50,26 @@ export const rbacFilterFactory: HttpFilterFactory = (ir, deps) => {
             'route refers to missing or invalid authorization policies; denying every request',
           );
         }
-        return localReply(ctx.request, 403, DENIED_BODY, { 'content-type': 'text/plain' }, 'rbac-invalid-policy');
+        return localReply(
+          ctx.request,
+          403,
+          DENIED_BODY,
+          { 'content-type': 'text/plain' },
+          'rbac-invalid-policy',
+        );
       }
       if (selected.policies.length === 0) return { kind: 'continue' };
       const identity = identityFromContext(ctx.route, providers, ctx.principal, ctx.claims);
       const r = ctx.request;
       const decision = compiled.evaluate(
         selected.policies,
-        { method: r.method, path: r.path, authority: r.authority, remoteAddress: r.remoteAddress, headers: r.headers },
+        {
+          method: r.method,
+          path: r.path,
+          authority: r.authority,
+          remoteAddress: r.remoteAddress,
+          headers: r.headers,
+        },
         identity,
       );
       if (decision.allowed) return { kind: 'continue' };

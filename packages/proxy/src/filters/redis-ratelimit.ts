@@ -77,7 +77,12 @@ export interface RedisTakeResult extends TakeResult {
   source: 'redis' | 'fail-open' | 'fail-closed';
 }
 
-type ScriptCommand = (key: string, max: number, perFill: number, interval: number) => Promise<[number, number, number]>;
+type ScriptCommand = (
+  key: string,
+  max: number,
+  perFill: number,
+  interval: number,
+) => Promise<[number, number, number]>;
 
 /**
  * One Redis connection and the token-bucket script.
@@ -124,7 +129,8 @@ export class RedisRateLimiter {
       });
     });
     this.redis.on('ready', () => {
-      if (this.stats.connectionErrors > 0) opts.log?.info({ redis: redactUrl(opts.url) }, 'redis rate limiter connected');
+      if (this.stats.connectionErrors > 0)
+        opts.log?.info({ redis: redactUrl(opts.url) }, 'redis rate limiter connected');
     });
     this.redis.on('error', (err: Error) => {
       this.firstAttempt = false;
@@ -186,7 +192,9 @@ export class RedisRateLimiter {
       if (this.throttle.shouldLog('take')) {
         this.opts.log?.warn(
           { redis: redactUrl(this.opts.url), err: (err as Error).message, failureMode: this.failureMode },
-          open ? 'redis rate limit unavailable; allowing requests' : 'redis rate limit unavailable; limiting requests',
+          open
+            ? 'redis rate limit unavailable; allowing requests'
+            : 'redis rate limit unavailable; limiting requests',
         );
       }
       return {

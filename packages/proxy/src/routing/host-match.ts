@@ -55,7 +55,11 @@ export class HostMatcher<T> {
   }
 }
 
-function addByLength<T>(groups: Array<{ length: number; byText: Map<string, T> }>, text: string, value: T): void {
+function addByLength<T>(
+  groups: Array<{ length: number; byText: Map<string, T> }>,
+  text: string,
+  value: T,
+): void {
   let group = groups.find((g) => g.length === text.length);
   if (!group) {
     group = { length: text.length, byText: new Map() };
@@ -73,7 +77,11 @@ export function normalizeAuthority(authority: string, stripPort: boolean): strin
   let host = authority;
   if (stripPort) {
     const colon = host.lastIndexOf(':');
-    if (colon !== -1 && host.indexOf(']', colon) === -1 && (host.charCodeAt(0) === 91 /* [ */ || host.indexOf(':') === colon)) {
+    if (
+      colon !== -1 &&
+      host.indexOf(']', colon) === -1 &&
+      (host.charCodeAt(0) === 91 /* [ */ || host.indexOf(':') === colon)
+    ) {
       host = host.slice(0, colon);
     }
   }

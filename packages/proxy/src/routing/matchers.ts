@@ -25,7 +25,10 @@ export function compileStringMatch(m: IRStringMatch, maxProgramSize: number): Co
   }
   if ('prefix' in m) {
     const want = ignoreCase ? m.prefix.toLowerCase() : m.prefix;
-    return { ok: true, value: ignoreCase ? (v) => v.toLowerCase().startsWith(want) : (v) => v.startsWith(want) };
+    return {
+      ok: true,
+      value: ignoreCase ? (v) => v.toLowerCase().startsWith(want) : (v) => v.startsWith(want),
+    };
   }
   if ('suffix' in m) {
     const want = ignoreCase ? m.suffix.toLowerCase() : m.suffix;

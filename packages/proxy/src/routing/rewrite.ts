@@ -12,7 +12,9 @@ import { compileRegex, parseSubstitution } from './regex.js';
  */
 export type PathRewriter = (path: string) => string;
 
-export type RewriteCompileResult = { ok: true; rewrite: PathRewriter } | { ok: false; message: string; path: string };
+export type RewriteCompileResult =
+  | { ok: true; rewrite: PathRewriter }
+  | { ok: false; message: string; path: string };
 
 export function compilePathRewrite(
   rewrite: IRPathRewrite,

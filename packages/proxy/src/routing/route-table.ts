@@ -249,7 +249,8 @@ function pathMatches(route: CompiledRoute, path: string, lower: string | undefin
       return p === v;
     case PATH_SEGMENT:
       return (
-        p.startsWith(v) && (p.length === v.length || v.charCodeAt(v.length - 1) === 47 || p.charCodeAt(v.length) === 47)
+        p.startsWith(v) &&
+        (p.length === v.length || v.charCodeAt(v.length - 1) === 47 || p.charCodeAt(v.length) === 47)
       );
     default:
       return (route.pathRegex as CompiledRegex).matches(path);
@@ -310,7 +311,9 @@ export function compileVirtualHost(
   let indexLower: PrefixIndex | undefined;
   const always: number[] = [];
   vh.routes.forEach((route, i) => {
-    const compiled = compileRoute(route, i, settings, clusters, (path, message) => report(route, i, path, message));
+    const compiled = compileRoute(route, i, settings, clusters, (path, message) =>
+      report(route, i, path, message),
+    );
     routes.push(compiled);
     if (compiled.pathKind === PATH_REGEX) always.push(i);
     else if (compiled.caseSensitive) index.insert(compiled.pathValue, i);
@@ -352,7 +355,10 @@ function compileRoute(
       break;
     }
     default:
-      report('match.path.kind', `unknown path match kind ${JSON.stringify((m.path as { kind: unknown }).kind)}`);
+      report(
+        'match.path.kind',
+        `unknown path match kind ${JSON.stringify((m.path as { kind: unknown }).kind)}`,
+      );
   }
   const headers: HeaderMatcher[] = [];
   m.headers.forEach((h, hi) => {
@@ -419,7 +425,11 @@ function compileAction(
   let autoHost: Map<string, string> | undefined;
   const weighted = action.clusters.map((wc, wi): CompiledWeightedCluster => {
     const cluster = clusters.get(wc.cluster);
-    if (!cluster) report(`action.clusters[${wi}].cluster`, `cluster ${JSON.stringify(wc.cluster)} is not defined in ir.clusters`);
+    if (!cluster)
+      report(
+        `action.clusters[${wi}].cluster`,
+        `cluster ${JSON.stringify(wc.cluster)} is not defined in ir.clusters`,
+      );
     if (!Number.isInteger(wc.weight) || wc.weight < 0) {
       report(`action.clusters[${wi}].weight`, `expected a non-negative integer, got ${wc.weight}`);
     }
@@ -438,7 +448,10 @@ function compileAction(
   if (weighted.length === 0) report('action.clusters', 'a forward route needs at least one cluster');
   action.mirrors.forEach((mirror, mi) => {
     if (!clusters.has(mirror.cluster)) {
-      report(`action.mirrors[${mi}].cluster`, `mirror cluster ${JSON.stringify(mirror.cluster)} is not defined in ir.clusters`);
+      report(
+        `action.mirrors[${mi}].cluster`,
+        `mirror cluster ${JSON.stringify(mirror.cluster)} is not defined in ir.clusters`,
+      );
     }
   });
   let rewrite: PathRewriter | undefined;
@@ -467,7 +480,10 @@ function compileAction(
  * Weighted pick among a route's clusters (canary). `draw` is uniform in [0, 1).
  * Returns undefined when every weight is 0 (no traffic).
  */
-export function pickWeightedCluster(action: CompiledForward, draw: number): CompiledWeightedCluster | undefined {
+export function pickWeightedCluster(
+  action: CompiledForward,
+  draw: number,
+): CompiledWeightedCluster | undefined {
   const clusters = action.clusters;
   if (clusters.length === 1) return action.totalWeight > 0 ? clusters[0] : undefined;
   if (action.totalWeight <= 0) return undefined;

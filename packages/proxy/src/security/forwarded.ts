@@ -30,7 +30,8 @@ export function computeForwarded(
   policy: ForwardPolicy,
 ): ForwardedInfo {
   const hops = policy.xffNumTrustedHops;
-  const xffText = incomingXff === undefined ? '' : Array.isArray(incomingXff) ? incomingXff.join(',') : incomingXff;
+  const xffText =
+    incomingXff === undefined ? '' : Array.isArray(incomingXff) ? incomingXff.join(',') : incomingXff;
   let client = peer;
   if (xffText !== '' && (hops > 0 || !policy.useRemoteAddress)) {
     const list = xffText.split(',');
@@ -38,9 +39,16 @@ export function computeForwarded(
     const entry = list[list.length - fromRight];
     if (entry !== undefined && fromRight > 0) client = entry.trim();
   }
-  const xff = policy.useRemoteAddress ? (xffText === '' ? peer : `${xffText}, ${peer}`) : xffText === '' ? peer : xffText;
+  const xff = policy.useRemoteAddress
+    ? xffText === ''
+      ? peer
+      : `${xffText}, ${peer}`
+    : xffText === ''
+      ? peer
+      : xffText;
   const trustedFront = hops > 0 || !policy.useRemoteAddress;
-  const protoIn = incomingProto === undefined ? undefined : Array.isArray(incomingProto) ? incomingProto[0] : incomingProto;
+  const protoIn =
+    incomingProto === undefined ? undefined : Array.isArray(incomingProto) ? incomingProto[0] : incomingProto;
   const proto = trustedFront && protoIn ? protoIn.trim().toLowerCase() : scheme;
   return { client, xff, proto };
 }

@@ -23,7 +23,9 @@ export type HeaderRecord = Record<string, string | string[]>;
  * Copies request headers for the upstream, dropping hop-by-hop ones, HTTP/2 pseudo-headers and
  * `host` (the caller sets the authority). `te: trailers` survives.
  */
-export function copyRequestHeaders(src: Readonly<Record<string, string | string[] | undefined>>): HeaderRecord {
+export function copyRequestHeaders(
+  src: Readonly<Record<string, string | string[] | undefined>>,
+): HeaderRecord {
   const out: HeaderRecord = {};
   const connection = src.connection;
   for (const name in src) {
@@ -40,7 +42,9 @@ export function copyRequestHeaders(src: Readonly<Record<string, string | string[
 }
 
 /** Copies response headers for the downstream, dropping hop-by-hop ones and pseudo-headers. */
-export function copyResponseHeaders(src: Readonly<Record<string, string | string[] | undefined>>): HeaderRecord {
+export function copyResponseHeaders(
+  src: Readonly<Record<string, string | string[] | undefined>>,
+): HeaderRecord {
   const out: HeaderRecord = {};
   const connection = src.connection;
   for (const name in src) {

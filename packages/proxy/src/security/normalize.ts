@@ -29,7 +29,13 @@ function hexValue(c: number): number {
 
 function isUnreserved(c: number): boolean {
   return (
-    (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 95 || c === 126
+    (c >= 65 && c <= 90) ||
+    (c >= 97 && c <= 122) ||
+    (c >= 48 && c <= 57) ||
+    c === 45 ||
+    c === 46 ||
+    c === 95 ||
+    c === 126
   );
 }
 
@@ -40,13 +46,15 @@ export function normalizeTarget(target: string, policy: PathPolicy): NormalizeRe
   if (rest.charCodeAt(0) !== 47 /* / */) {
     // absolute-form (RFC 9112 §3.2.2): scheme://authority/path
     const head = rest.slice(0, 8).toLowerCase();
-    if (!head.startsWith('http://') && !head.startsWith('https://')) return { ok: false, status: 400, reason: 'request target must be origin-form or absolute-form' };
+    if (!head.startsWith('http://') && !head.startsWith('https://'))
+      return { ok: false, status: 400, reason: 'request target must be origin-form or absolute-form' };
     const afterScheme = rest.indexOf('//') + 2;
     let slash = rest.indexOf('/', afterScheme);
     const q = rest.indexOf('?', afterScheme);
     if (q !== -1 && (slash === -1 || q < slash)) slash = q;
     authority = slash === -1 ? rest.slice(afterScheme) : rest.slice(afterScheme, slash);
-    if (authority === '' || authority.includes('@')) return { ok: false, status: 400, reason: 'invalid authority in request target' };
+    if (authority === '' || authority.includes('@'))
+      return { ok: false, status: 400, reason: 'invalid authority in request target' };
     rest = slash === -1 ? '/' : rest.charCodeAt(slash) === 63 ? `/${rest.slice(slash)}` : rest.slice(slash);
   }
   const qi = rest.indexOf('?');
@@ -72,7 +80,8 @@ export function normalizeTarget(target: string, policy: PathPolicy): NormalizeRe
       }
     }
   }
-  if (!needsWork) return authority === undefined ? { ok: true, path, query } : { ok: true, path, query, authority };
+  if (!needsWork)
+    return authority === undefined ? { ok: true, path, query } : { ok: true, path, query, authority };
 
   // Decode pass.
   let decoded = '';

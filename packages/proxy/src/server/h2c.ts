@@ -20,7 +20,10 @@ export function detectProtocol(head: Buffer): 'h2' | 'http1' | undefined {
  * put back on the socket; for HTTP/2 (whose native session reads the socket handle directly and
  * would miss bytes already read) the socket is wrapped in a stream that replays them.
  */
-export function sniffCleartext(socket: Socket, onDetected: (protocol: 'h2' | 'http1', stream: Duplex | Socket) => void): void {
+export function sniffCleartext(
+  socket: Socket,
+  onDetected: (protocol: 'h2' | 'http1', stream: Duplex | Socket) => void,
+): void {
   let head: Buffer | undefined;
   const onData = (chunk: Buffer) => {
     head = head === undefined ? chunk : Buffer.concat([head, chunk]);

@@ -38,8 +38,14 @@ export function createHttp1Server(
   return server;
 }
 
-function onClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: import('node:stream').Duplex): void {
-  if (!socket.writable || (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+function onClientError(
+  err: NodeJS.ErrnoException & { bytesParsed?: number },
+  socket: import('node:stream').Duplex,
+): void {
+  if (
+    !socket.writable ||
+    (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+  ) {
     socket.destroy();
     return;
   }

@@ -107,7 +107,7 @@ export class ListenerServer {
 
   private onSecureConnection(socket: tls.TLSSocket): void {
     const cfg = this.tlsConfig;
-    if (cfg !== undefined && cfg.requestCert) {
+    if (cfg?.requestCert) {
       const servername = (socket as tls.TLSSocket & { servername?: string | false }).servername;
       const entry = lookupSni(cfg, servername).entry;
       if (entry.requireClientCertificate && !socket.authorized) {

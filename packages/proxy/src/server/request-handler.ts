@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { type Http2ServerRequest, type Http2ServerResponse, constants as http2Constants } from 'node:http2';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import type { IRRoute } from '@gateway/core';
 import type { Logger } from 'pino';
@@ -90,7 +90,9 @@ export interface RoutedRequest {
   decision: RouteDecision;
 }
 
-export type PrepareResult = { ok: true; routed: RoutedRequest } | { ok: false; status: number; reason: string; location?: string };
+export type PrepareResult =
+  | { ok: true; routed: RoutedRequest }
+  | { ok: false; status: number; reason: string; location?: string };
 
 /** Framing checks, normalisation, forwarding info and routing. Pure apart from reading `req`. */
 export function prepareRequest(
@@ -106,7 +108,8 @@ export function prepareRequest(
   if (!http2 && hasDuplicateHost(req.rawHeaders)) return { ok: false, status: 400, reason: 'duplicate-host' };
   const target = normalizeTarget(req.url ?? '/', settings);
   if (target.ok === false) return { ok: false, status: target.status, reason: target.reason };
-  if (target.ok === 'redirect') return { ok: false, status: 307, reason: 'unescaped-slash-redirect', location: target.location };
+  if (target.ok === 'redirect')
+    return { ok: false, status: 307, reason: 'unescaped-slash-redirect', location: target.location };
   let authority = (http2 ? (headers[':authority'] as string | undefined) : undefined) ?? headers.host ?? '';
   if (target.authority !== undefined) {
     if (authority !== '' && authority.toLowerCase() !== target.authority.toLowerCase()) {
@@ -114,7 +117,8 @@ export function prepareRequest(
     }
     authority = target.authority;
   }
-  if (authority === '' && req.httpVersion === '1.1') return { ok: false, status: 400, reason: 'missing-host' };
+  if (authority === '' && req.httpVersion === '1.1')
+    return { ok: false, status: 400, reason: 'missing-host' };
   if (settings.headersWithUnderscoresAction === 'reject' && underscoreHeaders(headers).length > 0) {
     return { ok: false, status: 400, reason: 'header-with-underscore' };
   }
@@ -140,7 +144,17 @@ export function prepareRequest(
   });
   return {
     ok: true,
-    routed: { path: target.path, query: target.query, authority, host, scheme, secure, forwarded, table, decision },
+    routed: {
+      path: target.path,
+      query: target.query,
+      authority,
+      host,
+      scheme,
+      secure,
+      forwarded,
+      table,
+      decision,
+    },
   };
 }
 
@@ -178,6 +192,8 @@ class Exchange {
   private filterCtx: GatewayFilterContext | undefined;
   private upstreamBody: Readable | undefined;
   private finished = false;
+  /** Answered directly on the HTTP/2 stream (the compat response never sees its end). */
+  private localDone = false;
   private requestId: string | undefined;
 
   constructor(
@@ -214,7 +230,12 @@ class Exchange {
         this.sendError(404, 'no-route');
         return;
       case 'insecure-redirect':
-        this.sendLocal(301, { location: httpsRedirectLocation(routed.authority, routed.path, routed.query) }, undefined, 'https-redirect');
+        this.sendLocal(
+          301,
+          { location: httpsRedirectLocation(routed.authority, routed.path, routed.query) },
+          undefined,
+          'https-redirect',
+        );
         return;
       default:
         break;
@@ -235,7 +256,11 @@ class Exchange {
       this.onFilterError(err);
       return;
     }
-    if (outcome instanceof Promise) outcome.then((o) => this.afterFilters(o), (err) => this.onFilterError(err));
+    if (outcome instanceof Promise)
+      outcome.then(
+        (o) => this.afterFilters(o),
+        (err) => this.onFilterError(err),
+      );
     else this.afterFilters(outcome);
   }
 
@@ -249,7 +274,12 @@ class Exchange {
     if (outcome.kind === 'respond') {
       const body = outcome.body;
       if (this.grpcRequest && outcome.status >= 400) {
-        this.sendGrpcError(grpcStatusForHttp(outcome.status), typeof body === 'string' ? body : outcome.reason, outcome.reason, outcome.headers);
+        this.sendGrpcError(
+          grpcStatusForHttp(outcome.status),
+          typeof body === 'string' ? body : outcome.reason,
+          outcome.reason,
+          outcome.headers,
+        );
       } else {
         this.sendLocal(outcome.status, outcome.headers ?? {}, body, outcome.reason);
       }
@@ -295,7 +325,8 @@ class Exchange {
     if (settings.headersWithUnderscoresAction === 'drop') {
       for (const name of underscoreHeaders(headers)) delete headers[name];
     }
-    headers.host = picked.hostRewrite ?? action.hostRewrite ?? action.autoHost?.get(picked.cluster) ?? routed.authority;
+    headers.host =
+      picked.hostRewrite ?? action.hostRewrite ?? action.autoHost?.get(picked.cluster) ?? routed.authority;
     headers['x-forwarded-for'] = routed.forwarded.xff;
     headers['x-forwarded-proto'] = routed.forwarded.proto;
     let requestId = headers['x-request-id'];
@@ -344,7 +375,8 @@ class Exchange {
       }
     }
     // Mirrors go out after the primary is on its way and never touch it.
-    if (action.mirrors.length > 0) body = this.startMirrors(action, req.method ?? 'GET', path, headers, body, bodyBuffer);
+    if (action.mirrors.length > 0)
+      body = this.startMirrors(action, req.method ?? 'GET', path, headers, body, bodyBuffer);
     this.upstreamBody = body ?? undefined;
 
     let timeoutMs = action.timeoutMs;
@@ -403,7 +435,8 @@ class Exchange {
     if (cookie === undefined) return {};
     for (const part of (Array.isArray(cookie) ? cookie.join(';') : cookie).split(';')) {
       const eq = part.indexOf('=');
-      if (eq !== -1 && part.slice(0, eq).trim() === policy.name) return { hashKey: part.slice(eq + 1).trim() };
+      if (eq !== -1 && part.slice(0, eq).trim() === policy.name)
+        return { hashKey: part.slice(eq + 1).trim() };
     }
     return {};
   }
@@ -462,8 +495,27 @@ class Exchange {
     }
     const headers = copyResponseHeaders(up.headers) as HeaderBag;
     this.decorateResponse(headers);
-    if (!this.cfg.settings.suppressGatewayHeaders) headers['x-envoy-upstream-service-time'] = String(Math.round(this.upstreamMs));
+    if (!this.cfg.settings.suppressGatewayHeaders)
+      headers['x-envoy-upstream-service-time'] = String(Math.round(this.upstreamMs));
     this.status = up.statusCode;
+    if (this.http2 && up.headers['grpc-status'] !== undefined) {
+      // gRPC trailers-only response (status in the headers): relay it as one HEADERS frame with
+      // END_STREAM, which is how gRPC clients recognise it.
+      const stream = (res as Http2ServerResponse).stream;
+      up.body.resume();
+      if (!stream.destroyed && !stream.headersSent) {
+        this.localDone = true;
+        try {
+          stream.respond(
+            { ...(headers as Record<string, string>), ':status': up.statusCode },
+            { endStream: true },
+          );
+        } catch {
+          stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR);
+        }
+      }
+      return;
+    }
     try {
       res.writeHead(up.statusCode, headers as Record<string, string | string[]>);
     } catch (err) {
@@ -521,7 +573,10 @@ class Exchange {
     if (this.http2 && this.grpcRequest) {
       // Headers went out already: finish the call with a gRPC status in the trailers.
       try {
-        res.addTrailers({ 'grpc-status': String(GrpcStatus.UNAVAILABLE), 'grpc-message': 'upstream%20reset' });
+        res.addTrailers({
+          'grpc-status': String(GrpcStatus.UNAVAILABLE),
+          'grpc-message': 'upstream%20reset',
+        });
         res.end();
         return;
       } catch {
@@ -584,7 +639,12 @@ class Exchange {
     this.sendLocal(200, headers, undefined, reason);
   }
 
-  private sendLocal(status: number, headers: HeaderBag, body: string | Buffer | undefined, reason: string): void {
+  private sendLocal(
+    status: number,
+    headers: HeaderBag,
+    body: string | Buffer | undefined,
+    reason: string,
+  ): void {
     const res = this.res;
     this.status = status;
     this.reason ??= reason;
@@ -598,6 +658,15 @@ class Exchange {
     // Unread request bodies would otherwise stall keep-alive connections.
     const req = this.req;
     if (!req.readableEnded && !this.upstreamBody) req.resume();
+    if (this.http2 && (body === undefined || this.req.method === 'HEAD')) {
+      // One HEADERS frame with END_STREAM: gRPC clients need it for trailers-only responses.
+      const stream = (res as Http2ServerResponse).stream;
+      if (!stream.destroyed && !stream.headersSent) {
+        this.localDone = true;
+        stream.respond({ ...(headers as Record<string, string>), ':status': status }, { endStream: true });
+        return;
+      }
+    }
     res.writeHead(status, headers as Record<string, string>);
     if (body !== undefined && this.req.method !== 'HEAD') res.end(body);
     else res.end();
@@ -611,7 +680,7 @@ class Exchange {
     this.finished = true;
     const host = this.lc.host;
     const res = this.res;
-    if (!res.writableFinished) {
+    if (!res.writableFinished && !this.localDone) {
       // Downstream went away first: cancel the upstream side.
       this.abort?.abort();
       if (this.status === 0) this.status = 499;

@@ -86,7 +86,11 @@ export function buildListenerTls(
       if (entry.clientCaSecret) {
         const caSecret = secrets.get(entry.clientCaSecret);
         if (!caSecret) {
-          report(i, 'clientCaSecret', `secret ${JSON.stringify(entry.clientCaSecret)} is not defined in ir.secrets`);
+          report(
+            i,
+            'clientCaSecret',
+            `secret ${JSON.stringify(entry.clientCaSecret)} is not defined in ir.secrets`,
+          );
           return;
         }
         ca = readMaterial(caSecret.trustedCa ?? caSecret.certificateChain);

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
@@ -60,7 +60,13 @@ export function handleUpgrade(lc: ListenerContext, req: IncomingMessage, socket:
   });
   const proceed = (outcome: FilterOutcome) => {
     if (outcome.kind === 'respond') {
-      rawResponse(socket, outcome.status, typeof outcome.body === 'string' ? outcome.body : outcome.reason, undefined, outcome.headers);
+      rawResponse(
+        socket,
+        outcome.status,
+        typeof outcome.body === 'string' ? outcome.body : outcome.reason,
+        undefined,
+        outcome.headers,
+      );
       done();
       return;
     }
@@ -80,7 +86,8 @@ export function handleUpgrade(lc: ListenerContext, req: IncomingMessage, socket:
     let path = action.rewrite ? action.rewrite(routed.path) : routed.path;
     if (routed.query !== '') path = `${path}?${routed.query}`;
     const headers = copyRequestHeaders(req.headers);
-    headers.host = picked.hostRewrite ?? action.hostRewrite ?? action.autoHost?.get(picked.cluster) ?? routed.authority;
+    headers.host =
+      picked.hostRewrite ?? action.hostRewrite ?? action.autoHost?.get(picked.cluster) ?? routed.authority;
     headers['x-forwarded-for'] = routed.forwarded.xff;
     headers['x-forwarded-proto'] = routed.forwarded.proto;
     applyHeaderOps(picked.requestHeaders, headers);

@@ -20,7 +20,11 @@ const DEFAULT_DRAIN_MS = 5_000;
 
 type Outcome = UpstreamResponse | UpstreamFailure;
 
-function failure(reason: UpstreamFailure['reason'], status: UpstreamFailure['status'], message: string): UpstreamFailure {
+function failure(
+  reason: UpstreamFailure['reason'],
+  status: UpstreamFailure['status'],
+  message: string,
+): UpstreamFailure {
   return { kind: 'failure', reason, status, message, retries: 0 };
 }
 
@@ -78,10 +82,13 @@ class ClusterManagerImpl implements ClusterManager {
 
   update(ir: GatewayIR): void {
     if (this.closed) return;
-    this.idleTimeoutMs = ir.settings.streamIdleTimeoutMs > 0 ? ir.settings.streamIdleTimeoutMs : DEFAULT_STREAM_IDLE_MS;
+    this.idleTimeoutMs =
+      ir.settings.streamIdleTimeoutMs > 0 ? ir.settings.streamIdleTimeoutMs : DEFAULT_STREAM_IDLE_MS;
     this.runtimeOptions = {
       dnsRefreshMs: this.options.dnsRefreshMs ?? DEFAULT_DNS_REFRESH_MS,
-      drainTimeoutMs: this.options.drainTimeoutMs ?? (ir.settings.drainTimeoutMs > 0 ? ir.settings.drainTimeoutMs : DEFAULT_DRAIN_MS),
+      drainTimeoutMs:
+        this.options.drainTimeoutMs ??
+        (ir.settings.drainTimeoutMs > 0 ? ir.settings.drainTimeoutMs : DEFAULT_DRAIN_MS),
     };
     const secrets = new Map<string, IRSecret>(ir.secrets.map((s) => [s.name, s]));
     const next = new Map<string, ClusterRuntime>();
@@ -96,7 +103,8 @@ class ClusterManagerImpl implements ClusterManager {
       }
       const runtime = new ClusterRuntime(spec, this.events, this.runtimeOptions, current);
       next.set(irCluster.name, runtime);
-      if (runtime.configError !== undefined) this.events.emit('config-error', runtime.name, runtime.configError);
+      if (runtime.configError !== undefined)
+        this.events.emit('config-error', runtime.name, runtime.configError);
     }
     const previous = this.clusters;
     this.clusters = next;

@@ -1,14 +1,19 @@
 import { isIP } from 'node:net';
 import type { Diagnostic, IRCluster, IRSecret } from '@gateway/core';
 import { stableStringify } from '@gateway/core';
-import type { Dispatcher } from 'undici';
 import { breakerLimitsFor, CircuitBreaker } from './circuit-breaker.js';
 import { DnsDiscovery, overrideFor } from './dns.js';
 import type { UpstreamEvents } from './events.js';
 import { HealthChecker } from './health-check.js';
 import { createLoadBalancer, type LbEndpoint, type LoadBalancer } from './load-balancers/index.js';
 import { OutlierDetector, type OutlierState } from './outlier-detection.js';
-import { createEndpointPool, type PoolConfig, poolConfigKey, poolMode } from './pool.js';
+import {
+  createEndpointPool,
+  type PoolConfig,
+  poolConfigKey,
+  poolMode,
+  type UpstreamDispatcher,
+} from './pool.js';
 import { resolveUpstreamTls, serviceHost } from './tls.js';
 import type { ClusterStats, ResolveMap } from './types.js';
 
@@ -65,10 +70,10 @@ export class Endpoint implements LbEndpoint, OutlierState {
   readonly hostName: string;
   /** False when the IR marks the endpoint unhealthy or draining. */
   readonly discoveryHealthy: boolean;
-  readonly pool: Dispatcher;
+  readonly pool: UpstreamDispatcher;
   /** The pool's configuration key (reuse across updates requires equal keys). */
   readonly poolKey: string;
-  private h2Pool: Dispatcher | null = null;
+  private h2Pool: UpstreamDispatcher | null = null;
   private readonly poolConfig: PoolConfig;
 
   activeRequests = 0;
@@ -85,10 +90,17 @@ export class Endpoint implements LbEndpoint, OutlierState {
   ejectionTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    init: { host: string; port: number; weight: number; zone: string; hostName: string; discoveryHealthy: boolean },
+    init: {
+      host: string;
+      port: number;
+      weight: number;
+      zone: string;
+      hostName: string;
+      discoveryHealthy: boolean;
+    },
     poolConfig: PoolConfig,
     poolKey: string,
-    pool: Dispatcher | undefined,
+    pool: UpstreamDispatcher | undefined,
   ) {
     this.host = init.host;
     this.port = init.port;
@@ -108,7 +120,7 @@ export class Endpoint implements LbEndpoint, OutlierState {
   }
 
   /** The dispatcher for a request: gRPC needs HTTP/2 even on a cluster whose default is HTTP/1.1. */
-  dispatcher(grpc: boolean): Dispatcher {
+  dispatcher(grpc: boolean): UpstreamDispatcher {
     if (!grpc || this.poolConfig.mode === 'h2') return this.pool;
     if (this.h2Pool === null) {
       this.h2Pool = createEndpointPool(this.host, this.port, { ...this.poolConfig, mode: 'h2' });
@@ -118,7 +130,7 @@ export class Endpoint implements LbEndpoint, OutlierState {
 
   /** Closes the pools once in-flight requests finish; destroys them after `drainMs`. */
   drain(drainMs: number): Promise<void> {
-    const pools: Dispatcher[] = [];
+    const pools: UpstreamDispatcher[] = [];
     if (!this.adopted) pools.push(this.pool);
     if (this.h2Pool) pools.push(this.h2Pool);
     return drainPools(pools, drainMs);
@@ -126,14 +138,17 @@ export class Endpoint implements LbEndpoint, OutlierState {
 }
 
 /** Graceful close with a deadline: `close()` waits for in-flight requests; `destroy()` after `drainMs`. */
-export async function drainPools(pools: Dispatcher[], drainMs: number): Promise<void> {
+export async function drainPools(pools: UpstreamDispatcher[], drainMs: number): Promise<void> {
   if (pools.length === 0) return;
   let timer: NodeJS.Timeout | undefined;
   const closing = Promise.all(pools.map((p) => p.close().catch(() => {})));
   const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      Promise.all(pools.map((p) => p.destroy().catch(() => {}))).then(() => resolve());
-    }, Math.max(0, drainMs));
+    timer = setTimeout(
+      () => {
+        Promise.all(pools.map((p) => p.destroy().catch(() => {}))).then(() => resolve());
+      },
+      Math.max(0, drainMs),
+    );
     timer.unref();
   });
   await Promise.race([closing, deadline]);
@@ -173,7 +188,12 @@ export class ClusterRuntime {
   private readonly dns: DnsDiscovery | undefined;
   private closed = false;
 
-  constructor(spec: ClusterSpec, events: UpstreamEvents, options: ClusterRuntimeOptions, previous?: ClusterRuntime) {
+  constructor(
+    spec: ClusterSpec,
+    events: UpstreamEvents,
+    options: ClusterRuntimeOptions,
+    previous?: ClusterRuntime,
+  ) {
     this.name = spec.ir.name;
     this.spec = spec;
     this.events = events;
@@ -226,7 +246,8 @@ export class ClusterRuntime {
 
     const carried = previous && !previous.closed ? previous : undefined;
     const sameChecks =
-      carried !== undefined && stableStringify(carried.spec.ir.healthChecks) === stableStringify(ir.healthChecks);
+      carried !== undefined &&
+      stableStringify(carried.spec.ir.healthChecks) === stableStringify(ir.healthChecks);
     const d = ir.discovery;
     if (spec.override) {
       this.setEndpoints(
@@ -244,14 +265,21 @@ export class ClusterRuntime {
           this.setEndpoints(toEndpoints(addresses), this.closed ? undefined : this, true);
         },
         error: (err) => {
-          if (this.endpoints.length === 0) this.discoveryError = `DNS lookup of ${d.host} failed: ${err.message}`;
+          if (this.endpoints.length === 0)
+            this.discoveryError = `DNS lookup of ${d.host} failed: ${err.message}`;
           this.events.emit('upstream-error', this.name, `DNS lookup of ${d.host} failed: ${err.message}`);
         },
       });
       // Start from the previous version's answer when it resolved the same name, so a reload
       // doesn't make requests wait for DNS.
       const prevDns = carried?.spec.ir.discovery;
-      if (carried && prevDns?.kind === 'dns' && prevDns.host === d.host && prevDns.port === d.port && !carried.spec.override) {
+      if (
+        carried &&
+        prevDns?.kind === 'dns' &&
+        prevDns.host === d.host &&
+        prevDns.port === d.port &&
+        !carried.spec.override
+      ) {
         const addresses = carried.endpoints.map((e) => e.host);
         this.dns.seed(addresses);
         this.setEndpoints(toEndpoints(addresses), carried, sameChecks);
@@ -264,7 +292,13 @@ export class ClusterRuntime {
       }
     } else {
       this.setEndpoints(
-        d.endpoints.map((e) => ({ host: e.address, port: e.port, weight: e.weight, zone: e.zone, health: e.health })),
+        d.endpoints.map((e) => ({
+          host: e.address,
+          port: e.port,
+          weight: e.weight,
+          zone: e.zone,
+          health: e.health,
+        })),
         carried,
         sameChecks,
       );

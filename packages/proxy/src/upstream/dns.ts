@@ -27,7 +27,10 @@ function firstLabel(host: string): string {
  * overrideFor(cluster, new Map([['quote', { host: '127.0.0.1', port: 9000 }]]));
  * ```
  */
-export function overrideFor(cluster: IRCluster, map: ResolveMap | undefined): { host: string; port: number } | undefined {
+export function overrideFor(
+  cluster: IRCluster,
+  map: ResolveMap | undefined,
+): { host: string; port: number } | undefined {
   if (!map || map.size === 0) return undefined;
   const keys: string[] = [];
   if (cluster.discovery.kind === 'dns') keys.push(cluster.discovery.host, firstLabel(cluster.discovery.host));
@@ -115,7 +118,12 @@ export class DnsDiscovery {
   private stopped = false;
   private last = '';
 
-  constructor(spec: DnsDiscoverySpec, family: IRCluster['dnsLookupFamily'], refreshMs: number, hooks: DnsHooks) {
+  constructor(
+    spec: DnsDiscoverySpec,
+    family: IRCluster['dnsLookupFamily'],
+    refreshMs: number,
+    hooks: DnsHooks,
+  ) {
     this.spec = spec;
     this.family = family;
     this.refreshMs = refreshMs > 0 ? refreshMs : DEFAULT_DNS_REFRESH_MS;

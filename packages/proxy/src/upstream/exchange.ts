@@ -78,7 +78,8 @@ const REFUSED_REQUEST_HEADERS = [
  * when nothing needs changing (the common case: no copy).
  */
 export function upstreamHeaders(h: HeaderMap, host: string | undefined): HeaderMap {
-  let dirty = host !== undefined || h[':authority'] !== undefined || (h.te !== undefined && h.te !== 'trailers');
+  let dirty =
+    host !== undefined || h[':authority'] !== undefined || (h.te !== undefined && h.te !== 'trailers');
   if (!dirty) {
     for (let i = 0; i < REFUSED_REQUEST_HEADERS.length; i++) {
       if (h[REFUSED_REQUEST_HEADERS[i]!] !== undefined) {
@@ -256,7 +257,8 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (ex.canRetry() && shouldRetryStatus(ex.retry!, statusCode, headers) && ex.reserveRetry()) {
       this.discard = true;
       const length = Number(headers['content-length'] ?? Number.NaN);
-      if (!(length <= DRAIN_LIMIT_BYTES)) this.abortFn?.(new DownstreamAbortError('response replaced by a retry'));
+      if (!(length <= DRAIN_LIMIT_BYTES))
+        this.abortFn?.(new DownstreamAbortError('response replaced by a retry'));
       ex.scheduleRetry(`${this.endpoint.address} responded ${statusCode}`);
       return true;
     }
@@ -417,6 +419,11 @@ export class Exchange implements UpstreamResponse {
       headersTimeout: this.idleTimeoutMs,
       bodyTimeout: this.idleTimeoutMs,
     };
+    // undici derives SNI from the Host header unless told otherwise (and reconnects when it
+    // changes); the cluster's SNI must win.
+    const servername = this.cluster.spec.poolConfig.tls?.servername;
+    if (servername !== undefined)
+      (opts as Dispatcher.DispatchOptions & { servername?: string }).servername = servername;
     if (hostOverride === undefined) this.options = opts;
     return opts;
   }
@@ -490,7 +497,11 @@ export class Exchange implements UpstreamResponse {
   scheduleRetry(reason: string): void {
     this.retries++;
     if (this.events.has('retry')) {
-      this.events.emit('retry', this.cluster.name, `retry ${this.retries}/${this.retry!.numRetries} after ${reason}`);
+      this.events.emit(
+        'retry',
+        this.cluster.name,
+        `retry ${this.retries}/${this.retry!.numRetries} after ${reason}`,
+      );
     }
     this.retryTimer = setTimeout(onRetryTimer, this.nextDelay, this);
   }
@@ -527,17 +538,17 @@ export class Exchange implements UpstreamResponse {
       return;
     }
     const prefix = `cluster ${cluster.name}: `;
-    const message = err.message.startsWith(prefix) ? err.message : `${prefix}${kind} (${address}): ${err.message}`;
-    switch (kind) {
-      case 'connect-failure':
-        return this.fail('connect-failure', 503, message, address);
-      case 'timeout':
-        return this.fail('timeout', 504, message, address);
-      case 'protocol-error':
-        return this.fail('protocol-error', 502, message, address);
-      default:
-        return this.fail('reset', 502, message, address);
-    }
+    const message = err.message.startsWith(prefix)
+      ? err.message
+      : `${prefix}${kind} (${address}): ${err.message}`;
+    const reason: UpstreamFailure['reason'] =
+      kind === 'connect-failure' || kind === 'timeout' || kind === 'protocol-error' ? kind : 'reset';
+    this.fail(
+      reason,
+      reason === 'connect-failure' ? 503 : reason === 'timeout' ? 504 : 502,
+      message,
+      address,
+    );
   }
 
   /** Response headers are going downstream: resolve with this exchange as the response. */
@@ -575,7 +586,12 @@ export class Exchange implements UpstreamResponse {
     this.finish();
   }
 
-  private failure(reason: UpstreamFailure['reason'], status: UpstreamFailure['status'], message: string, endpoint?: string): UpstreamFailure {
+  private failure(
+    reason: UpstreamFailure['reason'],
+    status: UpstreamFailure['status'],
+    message: string,
+    endpoint?: string,
+  ): UpstreamFailure {
     const f: UpstreamFailure = { kind: 'failure', reason, status, message, retries: this.retries };
     if (endpoint !== undefined) f.endpoint = endpoint;
     return f;

@@ -1,8 +1,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { IRHealthCheck } from '@gateway/core';
-import type { Client } from 'undici';
-import { createEndpointClient, type PoolConfig } from './pool.js';
+import { type Dispatcher, util as undiciUtil } from 'undici';
+import { createEndpointPool, type PoolConfig, type UpstreamDispatcher } from './pool.js';
 
 /** What the checker needs to know about an endpoint. */
 export interface HealthTarget {
@@ -25,7 +25,7 @@ class CheckState<T extends HealthTarget> {
   consecutiveOk = 0;
   consecutiveFail = 0;
   timer: NodeJS.Timeout | null = null;
-  client: Client | null = null;
+  client: UpstreamDispatcher | null = null;
   stopped = false;
 
   constructor(
@@ -98,6 +98,88 @@ export function decodeGrpcHealthStatus(frame: Buffer): number {
   return status;
 }
 
+interface ProbeResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+  trailers: Record<string, unknown>;
+}
+
+/** Collects a whole (small) response through the same dispatch-handler protocol the proxy uses. */
+class ProbeHandler implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private headers: Record<string, string | string[]> = {};
+  private readonly chunks: Buffer[] = [];
+  private abortFn: ((err?: Error) => void) | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private settled = false;
+
+  constructor(
+    private readonly resolve: (r: ProbeResponse) => void,
+    private readonly reject: (err: Error) => void,
+    timeoutMs: number,
+  ) {
+    this.timer = setTimeout(
+      () => this.fail(new Error(`health check timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    this.timer.unref();
+  }
+
+  private fail(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.abortFn?.(err);
+    this.reject(err);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
+  }
+
+  onHeaders(status: number, raw: Buffer[]): boolean {
+    if (status < 200) return true;
+    this.status = status;
+    this.headers = undiciUtil.parseHeaders(raw) as Record<string, string | string[]>;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.chunks.length < 64) this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(trailers: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const t = Array.isArray(trailers)
+      ? (undiciUtil.parseHeaders(trailers as Buffer[]) as Record<string, unknown>)
+      : ((trailers as Record<string, unknown> | null) ?? {});
+    this.resolve({
+      status: this.status,
+      headers: this.headers,
+      body: Buffer.concat(this.chunks),
+      trailers: t,
+    });
+  }
+
+  onError(err: Error): void {
+    this.fail(err);
+  }
+}
+
+function probeRequest(
+  dispatcher: UpstreamDispatcher,
+  options: Dispatcher.DispatchOptions,
+  timeoutMs: number,
+): Promise<ProbeResponse> {
+  return new Promise((resolve, reject) => {
+    dispatcher.dispatch(options, new ProbeHandler(resolve, reject, Math.max(1, timeoutMs)));
+  });
+}
+
 function statusExpected(status: number, ranges: Array<[number, number]>): boolean {
   if (ranges.length === 0) return status === 200;
   for (const [start, end] of ranges) if (status >= start && status < end) return true;
@@ -137,7 +219,12 @@ export class HealthChecker<T extends HealthTarget> {
     this.poolConfig = poolConfig;
     this.defaultHost = defaultHost;
     this.hooks = hooks;
+    const sni = poolConfig.tls?.servername;
+    // undici would otherwise take SNI from the Host header.
+    this.servername = sni === undefined ? {} : { servername: sni };
   }
+
+  private readonly servername: { servername?: string };
 
   /**
    * Starts probing an endpoint. `failing` carries check state over from a previous cluster
@@ -216,49 +303,61 @@ export class HealthChecker<T extends HealthTarget> {
     const kind = check.check.kind;
     if (kind === 'tcp') return this.probeTcp(s.target, check.timeoutMs);
     if (!s.client) {
-      s.client = createEndpointClient(s.target.host, s.target.port, this.poolConfig, kind === 'grpc');
+      // The probe's own one-connection pool, so checks measure the endpoint and not the traffic queue.
+      const mode = kind === 'grpc' ? 'h2' : this.poolConfig.mode;
+      s.client = createEndpointPool(s.target.host, s.target.port, {
+        ...this.poolConfig,
+        mode,
+        connections: 1,
+      });
     }
     return kind === 'grpc' ? this.probeGrpc(s, check) : this.probeHttp(s, check);
   }
 
   private async probeHttp(s: CheckState<T>, check: IRHealthCheck): Promise<ProbeResult> {
     const c = check.check as Extract<IRHealthCheck['check'], { kind: 'http' }>;
-    const timeout = Math.max(1, check.timeoutMs);
-    const res = await s.client!.request({
-      method: 'GET',
-      path: c.path,
-      headers: { host: c.host ?? this.defaultHost ?? s.target.address, 'user-agent': 'gateway-health-check' },
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      signal: AbortSignal.timeout(timeout),
-    });
-    await res.body.dump();
-    const ok = statusExpected(res.statusCode, c.expectedStatuses);
-    return { ok, detail: `GET ${c.path} -> ${res.statusCode}` };
+    const res = await probeRequest(
+      s.client!,
+      {
+        method: 'GET',
+        path: c.path,
+        headers: {
+          host: c.host ?? this.defaultHost ?? s.target.address,
+          'user-agent': 'gateway-health-check',
+        },
+        headersTimeout: check.timeoutMs,
+        bodyTimeout: check.timeoutMs,
+        ...this.servername,
+      },
+      check.timeoutMs,
+    );
+    return { ok: statusExpected(res.status, c.expectedStatuses), detail: `GET ${c.path} -> ${res.status}` };
   }
 
   private async probeGrpc(s: CheckState<T>, check: IRHealthCheck): Promise<ProbeResult> {
     const c = check.check as Extract<IRHealthCheck['check'], { kind: 'grpc' }>;
-    const timeout = Math.max(1, check.timeoutMs);
-    const res = await s.client!.request({
-      method: 'POST',
-      path: '/grpc.health.v1.Health/Check',
-      headers: {
-        host: c.authority ?? this.defaultHost ?? s.target.address,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        'user-agent': 'gateway-health-check',
+    const res = await probeRequest(
+      s.client!,
+      {
+        method: 'POST',
+        path: '/grpc.health.v1.Health/Check',
+        headers: {
+          host: c.authority ?? this.defaultHost ?? s.target.address,
+          'content-type': 'application/grpc',
+          te: 'trailers',
+          'user-agent': 'gateway-health-check',
+        },
+        body: encodeGrpcHealthRequest(c.serviceName),
+        headersTimeout: check.timeoutMs,
+        bodyTimeout: check.timeoutMs,
+        ...this.servername,
       },
-      body: encodeGrpcHealthRequest(c.serviceName),
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      signal: AbortSignal.timeout(timeout),
-    });
-    const body = Buffer.from(await res.body.arrayBuffer());
+      check.timeoutMs,
+    );
     const grpcStatus = res.trailers['grpc-status'] ?? res.headers['grpc-status'];
-    if (res.statusCode !== 200) return { ok: false, detail: `gRPC health: HTTP ${res.statusCode}` };
+    if (res.status !== 200) return { ok: false, detail: `gRPC health: HTTP ${res.status}` };
     if (grpcStatus !== '0') return { ok: false, detail: `gRPC health: grpc-status ${String(grpcStatus)}` };
-    const status = decodeGrpcHealthStatus(body);
+    const status = decodeGrpcHealthStatus(res.body);
     return { ok: status === GRPC_SERVING, detail: `gRPC health: serving status ${status}` };
   }
 
@@ -271,7 +370,10 @@ export class HealthChecker<T extends HealthTarget> {
         socket.destroy();
         resolve({ ok, detail });
       };
-      const timer = setTimeout(() => done(false, `connect timeout after ${timeoutMs} ms`), Math.max(1, timeoutMs));
+      const timer = setTimeout(
+        () => done(false, `connect timeout after ${timeoutMs} ms`),
+        Math.max(1, timeoutMs),
+      );
       timer.unref();
       if (tls) {
         socket = tlsConnect({

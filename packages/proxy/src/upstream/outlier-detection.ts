@@ -73,7 +73,10 @@ export class OutlierDetector<T extends OutlierState> {
     const c = this.config;
     if (c.consecutive5xx > 0 && t.consecutive5xx >= c.consecutive5xx) {
       this.eject(t, `${t.consecutive5xx} consecutive 5xx`);
-    } else if (c.consecutiveGatewayFailure > 0 && t.consecutiveGatewayFailures >= c.consecutiveGatewayFailure) {
+    } else if (
+      c.consecutiveGatewayFailure > 0 &&
+      t.consecutiveGatewayFailures >= c.consecutiveGatewayFailure
+    ) {
       this.eject(t, `${t.consecutiveGatewayFailures} consecutive gateway failures`);
     }
   }

@@ -1,6 +1,9 @@
 import type { IRCluster } from '@gateway/core';
-import { Client, type Dispatcher, Pool } from 'undici';
+import { Pool } from 'undici';
+import { H2Pool, type UpstreamDispatcher } from './h2-pool.js';
 import type { UpstreamTlsOptions } from './tls.js';
+
+export type { UpstreamDispatcher } from './h2-pool.js';
 
 /** How connections to one endpoint are made; equal keys mean a pool can be reused as is. */
 export interface PoolConfig {
@@ -22,8 +25,6 @@ export interface PoolConfig {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Keep-alive timeout when the cluster has none and the server sends no `Keep-Alive` hint. */
 const DEFAULT_KEEPALIVE_MS = 4_000;
-/** HTTP/2 streams multiplexed per connection before the pool opens another one. */
-const H2_STREAMS_PER_CONNECTION = 100;
 
 /**
  * The pool mode for a cluster: gRPC and `http2` clusters speak HTTP/2; `auto` negotiates over
@@ -82,9 +83,10 @@ function keepAliveOptions(config: PoolConfig) {
 }
 
 /**
- * The undici dispatcher for one endpoint: a `Pool` of keep-alive connections. HTTP/1.1 pools
- * never pipeline (head-of-line blocking would make retries unsafe); HTTP/2 pools multiplex up to
- * 100 streams per connection (`allowH2`, or h2c prior knowledge in cleartext).
+ * The connection pool for one endpoint. HTTP/1.1 (and `auto`) use an undici `Pool` of keep-alive
+ * connections that never pipelines (head-of-line blocking would make retries unsafe); `auto` over
+ * TLS lets ALPN pick h2 with one stream per connection. HTTP/2 uses {@link H2Pool} (node:http2,
+ * h2c prior knowledge in cleartext), which multiplexes streaming requests as gRPC needs.
  *
  * @example
  * ```ts
@@ -92,30 +94,25 @@ function keepAliveOptions(config: PoolConfig) {
  *   idleTimeoutMs: 0, maxConnectionLifetimeMs: 0, connections: 64, tcpKeepaliveDelayMs: 0 });
  * ```
  */
-export function createEndpointPool(host: string, port: number, config: PoolConfig): Dispatcher {
-  const h2 = config.mode === 'h2';
-  const options: Pool.Options = {
-    connections: config.connections > 0 ? config.connections : null,
-    pipelining: h2 ? H2_STREAMS_PER_CONNECTION : 1,
-    allowH2: config.mode !== 'h1',
-    connect: connectOptions(config),
-    ...keepAliveOptions(config),
-  };
-  if (config.maxConnectionLifetimeMs > 0) {
-    (options as Pool.Options & { clientTtl?: number }).clientTtl = config.maxConnectionLifetimeMs;
+export function createEndpointPool(host: string, port: number, config: PoolConfig): UpstreamDispatcher {
+  const origin = endpointOrigin(host, port, config.tls !== undefined);
+  if (config.mode === 'h2') {
+    const options: ConstructorParameters<typeof H2Pool>[1] = {
+      connectTimeoutMs: config.connectTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      maxConnectionLifetimeMs: config.maxConnectionLifetimeMs,
+      maxSessions: config.connections,
+      tcpKeepaliveDelayMs: config.tcpKeepaliveDelayMs,
+    };
+    if (config.tls) options.tls = config.tls;
+    return new H2Pool(origin, options);
   }
-  return new Pool(endpointOrigin(host, port, config.tls !== undefined), options);
-}
-
-/**
- * A single-connection client with the pool's connection settings (health checks use their own
- * connection so they measure the endpoint, not the traffic pool's queue).
- */
-export function createEndpointClient(host: string, port: number, config: PoolConfig, h2: boolean): Client {
-  const connect = connectOptions({ ...config, mode: h2 ? 'h2' : config.mode });
-  return new Client(endpointOrigin(host, port, config.tls !== undefined), {
-    allowH2: h2 || config.mode !== 'h1',
-    connect,
+  return new Pool(origin, {
+    connections: config.connections > 0 ? config.connections : null,
+    pipelining: 1,
+    allowH2: config.mode === 'auto',
+    connect: connectOptions(config),
+    clientTtl: config.maxConnectionLifetimeMs > 0 ? config.maxConnectionLifetimeMs : null,
     ...keepAliveOptions(config),
   });
 }

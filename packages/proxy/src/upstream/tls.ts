@@ -95,7 +95,8 @@ export function resolveUpstreamTls(
     // A CA can live in trustedCa or, for a plain CA-bundle secret, in certificateChain.
     const source = secret?.trustedCa ?? secret?.certificateChain;
     if (!secret) fail('tls.caSecret', `expected the name of a secret in ir.secrets, got '${t.caSecret}'`);
-    else if (!source) fail('tls.caSecret', `secret '${t.caSecret}' has no trustedCa (or certificateChain) PEM`);
+    else if (!source)
+      fail('tls.caSecret', `secret '${t.caSecret}' has no trustedCa (or certificateChain) PEM`);
     else {
       const r = readPem(source);
       if ('error' in r) fail('tls.caSecret', `secret '${t.caSecret}': ${r.error}`);
@@ -111,7 +112,8 @@ export function resolveUpstreamTls(
     } else {
       const cert = readPem(secret.certificateChain);
       const key = readPem(secret.privateKey);
-      if ('error' in cert) fail('tls.clientSecret', `secret '${t.clientSecret}' certificateChain: ${cert.error}`);
+      if ('error' in cert)
+        fail('tls.clientSecret', `secret '${t.clientSecret}' certificateChain: ${cert.error}`);
       else tls.cert = cert.pem;
       if ('error' in key) fail('tls.clientSecret', `secret '${t.clientSecret}' privateKey: ${key.error}`);
       else tls.key = key.pem;

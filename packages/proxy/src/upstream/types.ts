@@ -100,7 +100,11 @@ export interface ClusterManager {
    */
   update(ir: GatewayIR): void;
   /** Sends one request to a cluster, with load balancing, circuit breaking, timeouts and retries. */
-  request(cluster: string, req: UpstreamRequest, policy: RequestPolicy): Promise<UpstreamResponse | UpstreamFailure>;
+  request(
+    cluster: string,
+    req: UpstreamRequest,
+    policy: RequestPolicy,
+  ): Promise<UpstreamResponse | UpstreamFailure>;
   /** Picks an endpoint for a raw connection (WebSocket upgrade), honouring circuit breakers. */
   pick(cluster: string, hashKey?: string): PickedEndpoint | UpstreamFailure;
   /** Health, ejection and breaker state for the admin listener and diagnostics. */

@@ -71,7 +71,13 @@ describe('evaluatePolicies', () => {
   it('reports the deciding policy and rule', () => {
     const d = evaluatePolicies(
       [
-        { name: 'a', source: SOURCE, action: 'ALLOW', gatewayWide: true, rules: [{ methods: ['POST'] }, { paths: ['/a'] }] },
+        {
+          name: 'a',
+          source: SOURCE,
+          action: 'ALLOW',
+          gatewayWide: true,
+          rules: [{ methods: ['POST'] }, { paths: ['/a'] }],
+        },
       ],
       req,
       {},
@@ -81,7 +87,15 @@ describe('evaluatePolicies', () => {
 
   it('reports a matching DENY rule', () => {
     const d = evaluatePolicies(
-      [{ name: 'd', source: SOURCE, action: 'DENY', gatewayWide: true, rules: [{ sourceIps: ['10.0.0.0/24'] }] }],
+      [
+        {
+          name: 'd',
+          source: SOURCE,
+          action: 'DENY',
+          gatewayWide: true,
+          rules: [{ sourceIps: ['10.0.0.0/24'] }],
+        },
+      ],
       req,
       {},
     );
@@ -94,7 +108,15 @@ describe('evaluatePolicies', () => {
 
   it('matches IPv4-mapped IPv6 client addresses against IPv4 CIDRs', () => {
     const d = evaluatePolicies(
-      [{ name: 'd', source: SOURCE, action: 'DENY', gatewayWide: true, rules: [{ sourceIps: ['10.0.0.0/8'] }] }],
+      [
+        {
+          name: 'd',
+          source: SOURCE,
+          action: 'DENY',
+          gatewayWide: true,
+          rules: [{ sourceIps: ['10.0.0.0/8'] }],
+        },
+      ],
       { ...req, remoteAddress: '::ffff:10.9.9.9' },
       {},
     );
@@ -103,11 +125,21 @@ describe('evaluatePolicies', () => {
 
   it('fails closed on a malformed CIDR and names the field', () => {
     const policies: IRAuthorizationPolicy[] = [
-      { name: 'bad', source: SOURCE, action: 'DENY', gatewayWide: true, rules: [{ sourceIps: ['10.0.0.0/8', '10.0.0.0/99'] }] },
+      {
+        name: 'bad',
+        source: SOURCE,
+        action: 'DENY',
+        gatewayWide: true,
+        rules: [{ sourceIps: ['10.0.0.0/8', '10.0.0.0/99'] }],
+      },
     ];
     const compiled = new CompiledPolicies(policies);
     expect(compiled.problems).toEqual([
-      { policy: 'bad', path: 'rules[0].sourceIps[1]', message: 'expected an IP address or CIDR, got "10.0.0.0/99"' },
+      {
+        policy: 'bad',
+        path: 'rules[0].sourceIps[1]',
+        message: 'expected an IP address or CIDR, got "10.0.0.0/99"',
+      },
     ]);
     expect(compiled.forRoute({ authorizationPolicies: [] }).missing).toEqual(['bad']);
     expect(evaluatePolicies(policies, { ...req, remoteAddress: '192.0.2.1' }, {})).toEqual({
@@ -139,13 +171,18 @@ describe('patterns', () => {
     expect(hostWithoutPort('[::1]:8080')).toBe('[::1]');
     expect(hostWithoutPort('[::1]')).toBe('[::1]');
     expect(hostWithoutPort('a.example')).toBe('a.example');
+    expect(hostWithoutPort('a.example:http')).toBe('a.example:http');
+    expect(hostWithoutPort('a.example:')).toBe('a.example:');
+    expect(hostWithoutPort('::1')).toBe('::1');
   });
 });
 
 describe('identity', () => {
   it('derives Kubernetes ServiceAccount principals', () => {
     const k8s = { principal: 'kubernetes-service-account' as const };
-    expect(deriveIdentity(k8s, { 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'sa' } } })).toEqual({
+    expect(
+      deriveIdentity(k8s, { 'kubernetes.io': { namespace: 'ns', serviceaccount: { name: 'sa' } } }),
+    ).toEqual({
       principal: 'system:serviceaccount:ns:sa',
       namespace: 'ns',
     });

@@ -1,11 +1,21 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import * as grpc from '@grpc/grpc-js';
 import type { IRExtAuthz, IRRoute } from '@gateway/core';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizationService } from '../../src/filters/envoy-grpc.js';
 import { createExtAuthzFilterFactory } from '../../src/filters/ext-authz.js';
 import type { HttpFilter } from '../../src/filters/types.js';
-import { closeServer, freePort, listen, makeCtx, makeDeps, makeIR, makeRoute, SOURCE, sleep } from './helpers.js';
+import {
+  closeServer,
+  freePort,
+  listen,
+  makeCtx,
+  makeDeps,
+  makeIR,
+  makeRoute,
+  SOURCE,
+  sleep,
+} from './helpers.js';
 
 interface SeenHttp {
   method: string;
@@ -35,7 +45,11 @@ beforeAll(async () => {
         res.writeHead(200, { 'x-auth-user': 'alice', 'x-other': 'not-copied' }).end();
       } else if (url.startsWith('/auth/deny')) {
         res
-          .writeHead(401, { 'www-authenticate': 'Basic realm="x"', 'set-cookie': 'a=b', 'content-type': 'text/plain' })
+          .writeHead(401, {
+            'www-authenticate': 'Basic realm="x"',
+            'set-cookie': 'a=b',
+            'content-type': 'text/plain',
+          })
           .end('go away');
       } else if (url.startsWith('/auth/created')) {
         res.writeHead(201, { 'x-why': 'only 200 is OK' }).end('created');
@@ -243,7 +257,12 @@ describe('ext_authz HTTP mode', () => {
 
 describe('ext_authz gRPC mode (envoy.service.auth.v3.Authorization/Check)', () => {
   const route = makeRoute({
-    auth: { bypassExtAuthz: false, contextExtensions: { tenant: 't1', zone: 'a' }, jwtProviders: [], jwtOptional: false },
+    auth: {
+      bypassExtAuthz: false,
+      contextExtensions: { tenant: 't1', zone: 'a' },
+      jwtProviders: [],
+      jwtOptional: false,
+    },
   });
 
   it('sends an AttributeContext and applies OkHttpResponse', async () => {
@@ -281,7 +300,12 @@ describe('ext_authz gRPC mode (envoy.service.auth.v3.Authorization/Check)', () =
   it('returns DeniedHttpResponse status, headers and body', async () => {
     const s = setup(authz({ protocol: 'grpc' }), route);
     const { out } = await s.run({ path: '/grpc-deny' });
-    expect(out).toMatchObject({ kind: 'respond', status: 401, headers: { 'www-authenticate': 'Basic' }, body: 'nope' });
+    expect(out).toMatchObject({
+      kind: 'respond',
+      status: 401,
+      headers: { 'www-authenticate': 'Basic' },
+      body: 'nope',
+    });
     expect((await s.run({ path: '/grpc-deny-plain' })).out).toMatchObject({ kind: 'respond', status: 403 });
   });
 

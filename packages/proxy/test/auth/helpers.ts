@@ -66,7 +66,11 @@ export function staticCluster(name: string, port: number): IRCluster {
   };
 }
 
-export function makeIR(filters: Partial<IRFilters>, routes: IRRoute[], clusters: IRCluster[] = []): GatewayIR {
+export function makeIR(
+  filters: Partial<IRFilters>,
+  routes: IRRoute[],
+  clusters: IRCluster[] = [],
+): GatewayIR {
   return createIR({
     filters: { ...emptyFilters(), ...filters },
     clusters,
@@ -188,7 +192,18 @@ export class RedisProcess {
   async start(): Promise<void> {
     const proc = spawn(
       '/usr/bin/redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.dir,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.proc = proc;

@@ -3,7 +3,12 @@ import type { IRJwtProvider, IRRoute } from '@gateway/core';
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { candidateKeys, parseJwks } from '../../src/filters/jwks-cache.js';
-import { claimHeaderValue, createJwtAuthnFilterFactory, extractTokens, readClaim } from '../../src/filters/jwt-authn.js';
+import {
+  claimHeaderValue,
+  createJwtAuthnFilterFactory,
+  extractTokens,
+  readClaim,
+} from '../../src/filters/jwt-authn.js';
 import type { FilterOutcome, HttpFilter } from '../../src/filters/types.js';
 import { closeServer, listen, makeCtx, makeDeps, makeIR, makeRoute, SOURCE, sleep } from './helpers.js';
 
@@ -52,7 +57,13 @@ function provider(overrides: Partial<IRJwtProvider> = {}): IRJwtProvider {
     source: SOURCE,
     issuer: ISSUER,
     audiences: [AUDIENCE],
-    jwks: { kind: 'remote', uri: 'http://issuer.test/.well-known/jwks.json', cluster: 'jwks', cacheDurationMs: 300_000, timeoutMs: 1000 },
+    jwks: {
+      kind: 'remote',
+      uri: 'http://issuer.test/.well-known/jwks.json',
+      cluster: 'jwks',
+      cacheDurationMs: 300_000,
+      timeoutMs: 1000,
+    },
     from: [],
     claimToHeaders: [{ claim: 'sub', header: 'x-jwt-sub' }],
     algorithms: [],
@@ -65,7 +76,14 @@ function provider(overrides: Partial<IRJwtProvider> = {}): IRJwtProvider {
 
 async function sign(
   claims: Record<string, unknown>,
-  opts: { key?: KeyPair['privateKey']; kid?: string; alg?: string; iss?: string; aud?: string; exp?: number | string } = {},
+  opts: {
+    key?: KeyPair['privateKey'];
+    kid?: string;
+    alg?: string;
+    iss?: string;
+    aud?: string;
+    exp?: number | string;
+  } = {},
 ): Promise<string> {
   let jwt = new SignJWT({ sub: 'alice', ...claims })
     .setProtectedHeader({ alg: opts.alg ?? 'RS256', ...(opts.kid === '' ? {} : { kid: opts.kid ?? 'k1' }) })
@@ -83,7 +101,10 @@ function b64url(s: string | Buffer): string {
 interface Setup {
   filter: HttpFilter;
   route: IRRoute;
-  run(init?: Parameters<typeof makeCtx>[2], route?: IRRoute): Promise<{ out: FilterOutcome; ctx: ReturnType<typeof makeCtx> }>;
+  run(
+    init?: Parameters<typeof makeCtx>[2],
+    route?: IRRoute,
+  ): Promise<{ out: FilterOutcome; ctx: ReturnType<typeof makeCtx> }>;
   deps: ReturnType<typeof makeDeps>;
   clock: { now: number };
 }
@@ -100,7 +121,13 @@ function setup(
 ): Setup {
   const clock = { now: Date.now() };
   const route = makeRoute({
-    auth: { bypassExtAuthz: false, contextExtensions: {}, jwtProviders: [providers[0]!.name], jwtOptional: false, ...routeAuth },
+    auth: {
+      bypassExtAuthz: false,
+      contextExtensions: {},
+      jwtProviders: [providers[0]!.name],
+      jwtOptional: false,
+      ...routeAuth,
+    },
   });
   const ir = makeIR({ jwt: providers }, [route]);
   const deps = makeDeps({ jwks: jwksPort });
@@ -180,7 +207,9 @@ describe('jwt_authn: valid tokens', () => {
     const t = await sign({});
     expect((await s.run({ headers: { 'x-token': `JWT ${t}` } })).out).toEqual({ kind: 'continue' });
     expect((await s.run({ query: `a=1&jwt=${t}` })).out).toEqual({ kind: 'continue' });
-    expect((await s.run({ headers: { cookie: `x=1; session=${t}; y=2` } })).out).toEqual({ kind: 'continue' });
+    expect((await s.run({ headers: { cookie: `x=1; session=${t}; y=2` } })).out).toEqual({
+      kind: 'continue',
+    });
     // The default Authorization header is not a location of this provider.
     expect401((await s.run(bearer(t))).out, 'Jwt is missing', false);
   });
@@ -207,7 +236,9 @@ describe('jwt_authn: valid tokens', () => {
     });
     const s = setup([provider(), other], { jwtProviders: ['idp', 'other'] });
     const token = await sign({ sub: 'bob' }, { key: rsa2.privateKey, kid: 'k2', iss: 'https://other.test' });
-    const { out, ctx } = await s.run({ headers: { authorization: `Bearer ${token}`, 'x-jwt-sub': 'spoofed' } });
+    const { out, ctx } = await s.run({
+      headers: { authorization: `Bearer ${token}`, 'x-jwt-sub': 'spoofed' },
+    });
     expect(out).toEqual({ kind: 'continue' });
     expect(ctx.principal).toBe('bob');
     expect(ctx.upstreamHeaders.get('x-other-sub')).toBe('bob');
@@ -260,13 +291,19 @@ describe('jwt_authn: rejected tokens', () => {
   it('wrong audience', async () => {
     jwksState.keys = [jwk1];
     const s = setup([provider()]);
-    expect401((await s.run(bearer(await sign({}, { aud: 'someone-else' })))).out, 'Audiences in Jwt are not allowed');
+    expect401(
+      (await s.run(bearer(await sign({}, { aud: 'someone-else' })))).out,
+      'Audiences in Jwt are not allowed',
+    );
   });
 
   it('wrong issuer', async () => {
     jwksState.keys = [jwk1];
     const s = setup([provider()]);
-    expect401((await s.run(bearer(await sign({}, { iss: 'https://evil.test' })))).out, 'Jwt issuer is not configured');
+    expect401(
+      (await s.run(bearer(await sign({}, { iss: 'https://evil.test' })))).out,
+      'Jwt issuer is not configured',
+    );
   });
 
   it('alg none, even when listed by the provider', async () => {
@@ -292,7 +329,10 @@ describe('jwt_authn: rejected tokens', () => {
   it('signed by a key not in the set (same kid)', async () => {
     jwksState.keys = [jwk1];
     const s = setup([provider()], {}, { unknownKidRefetchIntervalMs: 0 });
-    expect401((await s.run(bearer(await sign({}, { key: rsa2.privateKey, kid: 'k1' })))).out, 'Jwt verification fails');
+    expect401(
+      (await s.run(bearer(await sign({}, { key: rsa2.privateKey, kid: 'k1' })))).out,
+      'Jwt verification fails',
+    );
   });
 
   it('HS256 signed with the RSA public key (algorithm confusion)', async () => {
@@ -308,14 +348,21 @@ describe('jwt_authn: rejected tokens', () => {
     // Default allow-list: asymmetric only.
     expect401((await setup([provider()]).run(bearer(forged))).out, 'Jwt algorithm is not allowed');
     // Even with HS256 allowed, an RSA key is never used as an HMAC secret.
-    const lenient = setup([provider({ algorithms: ['RS256', 'HS256'] })], {}, { unknownKidRefetchIntervalMs: 60_000 });
+    const lenient = setup(
+      [provider({ algorithms: ['RS256', 'HS256'] })],
+      {},
+      { unknownKidRefetchIntervalMs: 60_000 },
+    );
     expect401((await lenient.run(bearer(forged))).out, "Jwks doesn't have key to match kid or alg from Jwt");
   });
 
   it('garbage and oversized tokens', async () => {
     const s = setup([provider()]);
     expect401((await s.run(bearer('not-a-jwt'))).out, 'Jwt is not in the form of Header.Payload.Signature');
-    expect401((await s.run(bearer(`a.${'b'.repeat(20_000)}.c`))).out, 'Jwt is not in the form of Header.Payload.Signature');
+    expect401(
+      (await s.run(bearer(`a.${'b'.repeat(20_000)}.c`))).out,
+      'Jwt is not in the form of Header.Payload.Signature',
+    );
   });
 
   it('answers gRPC clients with UNAUTHENTICATED', async () => {
@@ -351,7 +398,10 @@ describe('jwt_authn: remote JWKS caching and rotation', () => {
     expect(jwksState.requests).toBe(before + 1);
     // Random kids cannot make the gateway hammer the JWKS endpoint.
     for (let i = 0; i < 5; i++) {
-      expect401((await s.run(bearer(await sign({}, { kid: `random-${i}` })))).out, "Jwks doesn't have key to match kid or alg from Jwt");
+      expect401(
+        (await s.run(bearer(await sign({}, { kid: `random-${i}` })))).out,
+        "Jwks doesn't have key to match kid or alg from Jwt",
+      );
     }
     expect(jwksState.requests).toBe(before + 1);
     s.clock.now += 30_000;

@@ -12,7 +12,10 @@ function clock(start = 1_000_000) {
 describe('TokenBucketStore', () => {
   it('starts full, then refills tokensPerFill per whole interval up to maxTokens', () => {
     const c = clock();
-    const store = new TokenBucketStore({ maxTokens: 3, tokensPerFill: 2, fillIntervalMs: 1000 }, { now: c.now });
+    const store = new TokenBucketStore(
+      { maxTokens: 3, tokensPerFill: 2, fillIntervalMs: 1000 },
+      { now: c.now },
+    );
     expect([1, 2, 3, 4].map(() => store.take('k').allowed)).toEqual([true, true, true, false]);
     c.advance(999);
     expect(store.take('k').allowed).toBe(false);
@@ -23,7 +26,10 @@ describe('TokenBucketStore', () => {
   });
 
   it('keeps separate buckets per key', () => {
-    const store = new TokenBucketStore({ maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 1000 }, { now: () => 0 });
+    const store = new TokenBucketStore(
+      { maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 1000 },
+      { now: () => 0 },
+    );
     expect(store.take('a').allowed).toBe(true);
     expect(store.take('a').allowed).toBe(false);
     expect(store.take('b').allowed).toBe(true);
@@ -45,7 +51,9 @@ describe('TokenBucketStore', () => {
   });
 
   it('rejects nonsensical configurations', () => {
-    expect(() => new TokenBucketStore({ maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 0 })).toThrow(RangeError);
+    expect(() => new TokenBucketStore({ maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 0 })).toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -81,7 +89,9 @@ describe('local_ratelimit filter', () => {
       'x-ratelimit-remaining': '1',
       'x-ratelimit-reset': '60',
     });
-    expect(statusOf(await filter.onRequest(makeCtx(ir, perClient, { remoteAddress: '10.0.0.1' })))).toBe('continue');
+    expect(statusOf(await filter.onRequest(makeCtx(ir, perClient, { remoteAddress: '10.0.0.1' })))).toBe(
+      'continue',
+    );
     const limited = await filter.onRequest(makeCtx(ir, perClient, { remoteAddress: '10.0.0.1' }));
     expect(limited).toMatchObject({
       kind: 'respond',
@@ -90,10 +100,16 @@ describe('local_ratelimit filter', () => {
       headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-limit': '2' },
     });
     // Another client has its own bucket; an unlimited route is untouched.
-    expect(statusOf(await filter.onRequest(makeCtx(ir, perClient, { remoteAddress: '10.0.0.2' })))).toBe('continue');
-    expect(statusOf(await filter.onRequest(makeCtx(ir, plain, { remoteAddress: '10.0.0.1' })))).toBe('continue');
+    expect(statusOf(await filter.onRequest(makeCtx(ir, perClient, { remoteAddress: '10.0.0.2' })))).toBe(
+      'continue',
+    );
+    expect(statusOf(await filter.onRequest(makeCtx(ir, plain, { remoteAddress: '10.0.0.1' })))).toBe(
+      'continue',
+    );
     c.advance(60_000);
-    expect(statusOf(await filter.onRequest(makeCtx(ir, perClient, { remoteAddress: '10.0.0.1' })))).toBe('continue');
+    expect(statusOf(await filter.onRequest(makeCtx(ir, perClient, { remoteAddress: '10.0.0.1' })))).toBe(
+      'continue',
+    );
   });
 
   it('answers synchronously for in-memory buckets', () => {
@@ -118,7 +134,8 @@ describe('local_ratelimit filter', () => {
     );
     const filter = createLocalRateLimitFilterFactory({ now: () => 0 })(ir, makeDeps({}))!;
     const results: Array<number | 'continue'> = [];
-    for (const r of [plain, plain, perClient, perClient]) results.push(statusOf(await filter.onRequest(makeCtx(ir, r))));
+    for (const r of [plain, plain, perClient, perClient])
+      results.push(statusOf(await filter.onRequest(makeCtx(ir, r))));
     expect(results).toEqual(['continue', 'continue', 'continue', 429]);
   });
 
@@ -143,7 +160,11 @@ describe('local_ratelimit filter', () => {
     const filter = createLocalRateLimitFilterFactory({ now: () => 0 })(ir, makeDeps({}))!;
     const run = async (route = strict, key?: string) =>
       statusOf(await filter.onRequest(makeCtx(ir, route, { headers: key ? { 'x-api-key': key } : {} })));
-    expect([await run(strict, 'k1'), await run(strict, 'k1'), await run(strict, 'k2')]).toEqual(['continue', 429, 'continue']);
+    expect([await run(strict, 'k1'), await run(strict, 'k1'), await run(strict, 'k2')]).toEqual([
+      'continue',
+      429,
+      'continue',
+    ]);
     // No header and not optional: the descriptor is not produced, the request is not counted.
     expect([await run(strict), await run(strict)]).toEqual(['continue', 'continue']);
     // Optional header: the entry is dropped and all header-less requests share one bucket.
@@ -169,7 +190,13 @@ describe('local_ratelimit filter', () => {
   it('ignores (and reports) a limit with a zero fill interval instead of crashing', () => {
     const deps = makeDeps({});
     const bad = makeRoute({
-      localRateLimit: { maxTokens: 1, tokensPerFill: 1, fillIntervalMs: 0, descriptors: [], responseHeaders: false },
+      localRateLimit: {
+        maxTokens: 1,
+        tokensPerFill: 1,
+        fillIntervalMs: 0,
+        descriptors: [],
+        responseHeaders: false,
+      },
     });
     const ir = makeIR({}, [bad]);
     const filter = createLocalRateLimitFilterFactory()(ir, deps)!;

@@ -23,8 +23,20 @@ describe('rbac filter', () => {
         },
       ],
       authorization: [
-        { name: 'ops-only', source: SOURCE, action: 'ALLOW', gatewayWide: false, rules: [{ namespaces: ['ops'] }] },
-        { name: 'no-trace', source: SOURCE, action: 'DENY', gatewayWide: true, rules: [{ methods: ['TRACE'] }] },
+        {
+          name: 'ops-only',
+          source: SOURCE,
+          action: 'ALLOW',
+          gatewayWide: false,
+          rules: [{ namespaces: ['ops'] }],
+        },
+        {
+          name: 'no-trace',
+          source: SOURCE,
+          action: 'DENY',
+          gatewayWide: true,
+          rules: [{ methods: ['TRACE'] }],
+        },
       ],
     },
     [route, open],
@@ -59,7 +71,9 @@ describe('rbac filter', () => {
 
   it('answers gRPC clients with PERMISSION_DENIED', async () => {
     const filter = rbacFilterFactory(ir, makeDeps({}))!;
-    const out = await filter.onRequest(makeCtx(ir, route, { headers: { 'content-type': 'application/grpc' } }));
+    const out = await filter.onRequest(
+      makeCtx(ir, route, { headers: { 'content-type': 'application/grpc' } }),
+    );
     expect(out).toMatchObject({ kind: 'respond', status: 200, headers: { 'grpc-status': '7' } });
   });
 
@@ -78,13 +92,31 @@ describe('rbac filter', () => {
     const irB = makeIR(
       {
         authorization: [
-          { name: 'bad', source: SOURCE, action: 'DENY', gatewayWide: true, rules: [{ sourceIps: ['not-an-ip'] }] },
+          {
+            name: 'bad',
+            source: SOURCE,
+            action: 'DENY',
+            gatewayWide: true,
+            rules: [{ sourceIps: ['not-an-ip'] }],
+          },
         ],
       },
       [open],
     );
     const filter = rbacFilterFactory(irB, deps)!;
     expect(await filter.onRequest(makeCtx(irB, open))).toMatchObject({ status: 403 });
-    expect(deps.logs[0]).toMatchObject({ level: 'error', obj: { policy: 'bad', path: 'rules[0].sourceIps[0]' } });
+    expect(deps.logs[0]).toMatchObject({
+      level: 'error',
+      obj: { policy: 'bad', path: 'rules[0].sourceIps[0]' },
+    });
+  });
+});
+
+describe('rbac filter without any policy defined', () => {
+  it('still denies routes that name a policy', async () => {
+    const ghost = makeRoute({ authorizationPolicies: ['ghost'] });
+    const ir = makeIR({}, [ghost]);
+    const filter = rbacFilterFactory(ir, makeDeps({}))!;
+    expect(await filter.onRequest(makeCtx(ir, ghost))).toMatchObject({ status: 403 });
   });
 });

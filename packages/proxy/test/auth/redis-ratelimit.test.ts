@@ -76,7 +76,12 @@ describe('Redis unavailable', () => {
     await down.start();
     const deps = makeDeps({});
     const open = new RedisRateLimiter({ url: down.url, prefix: 't:', log: deps.log, commandTimeoutMs: 200 });
-    const closed = new RedisRateLimiter({ url: down.url, prefix: 't:', failureMode: 'closed', commandTimeoutMs: 200 });
+    const closed = new RedisRateLimiter({
+      url: down.url,
+      prefix: 't:',
+      failureMode: 'closed',
+      commandTimeoutMs: 200,
+    });
     limiters.push(open, closed);
     await open.ready();
     await closed.ready();
@@ -92,7 +97,9 @@ describe('Redis unavailable', () => {
     ]);
     expect(open.stats.failedOpen).toBe(2);
     expect(closed.stats.failedClosed).toBe(1);
-    expect(deps.logs.some((l) => l.level === 'warn' && /allowing requests|reconnecting/.test(l.msg ?? ''))).toBe(true);
+    expect(
+      deps.logs.some((l) => l.level === 'warn' && /allowing requests|reconnecting/.test(l.msg ?? '')),
+    ).toBe(true);
 
     // Same port again: ioredis reconnects by itself and limits apply again.
     await down.start();
@@ -169,7 +176,13 @@ describe('local_ratelimit with shared (Redis) limits', () => {
     try {
       const out = await filter.onRequest(makeCtx(ir, route));
       // No counters from a failure decision: no x-ratelimit-* headers.
-      expect(out).toEqual({ kind: 'respond', status: 429, headers: {}, body: 'local_rate_limited', reason: 'local-rate-limited' });
+      expect(out).toEqual({
+        kind: 'respond',
+        status: 429,
+        headers: {},
+        body: 'local_rate_limited',
+        reason: 'local-rate-limited',
+      });
     } finally {
       await filter.close?.();
     }

@@ -40,8 +40,14 @@ export function staticCluster(name: string, port: number, extra: Partial<IRClust
   };
 }
 
-export function forward(cluster: string | Array<[string, number]>, extra: Partial<IRRouteAction & { kind: 'forward' }> = {}): IRRouteAction {
-  const clusters = typeof cluster === 'string' ? [{ cluster, weight: 100 }] : cluster.map(([c, w]) => ({ cluster: c, weight: w }));
+export function forward(
+  cluster: string | Array<[string, number]>,
+  extra: Partial<IRRouteAction & { kind: 'forward' }> = {},
+): IRRouteAction {
+  const clusters =
+    typeof cluster === 'string'
+      ? [{ cluster, weight: 100 }]
+      : cluster.map(([c, w]) => ({ cluster: c, weight: w }));
   return {
     kind: 'forward',
     clusters,
@@ -85,7 +91,11 @@ export function route(
   };
 }
 
-export function vhost(domains: string[], routes: IRRoute[], extra: Partial<IRVirtualHost> = {}): IRVirtualHost {
+export function vhost(
+  domains: string[],
+  routes: IRRoute[],
+  extra: Partial<IRVirtualHost> = {},
+): IRVirtualHost {
   return { name: `vh-${domains.join(',')}`, domains, insecure: 'route', routes, ...extra };
 }
 
@@ -109,7 +119,10 @@ export function makeIR(
   settings: Partial<IRSettings> = {},
   extra: Partial<Parameters<typeof createIR>[0]> = {},
 ): GatewayIR {
-  const vhosts = routes.length > 0 && 'domains' in (routes[0] as object) ? (routes as IRVirtualHost[]) : [vhost(['*'], routes as IRRoute[])];
+  const vhosts =
+    routes.length > 0 && 'domains' in (routes[0] as object)
+      ? (routes as IRVirtualHost[])
+      : [vhost(['*'], routes as IRRoute[])];
   return createIR({
     settings: { ...defaultSettings(), ...settings },
     listeners: [httpListener(vhosts)],
@@ -145,8 +158,18 @@ export async function startOrigin(
       const body = Buffer.concat(chunks).toString('utf8');
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       if (handler?.(req, res, body)) return;
-      const payload = JSON.stringify({ origin: name, method: req.method, url: req.url, headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'application/json', 'x-origin': name, 'content-length': Buffer.byteLength(payload) });
+      const payload = JSON.stringify({
+        origin: name,
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body,
+      });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-origin': name,
+        'content-length': Buffer.byteLength(payload),
+      });
       res.end(payload);
     });
   });
@@ -165,8 +188,16 @@ export async function startOrigin(
   };
 }
 
-export async function startGateway(ir: GatewayIR, opts: Partial<GatewayOptions> = {}): Promise<{ gateway: Gateway; base: string; port: number }> {
-  const gateway = createGateway({ ir, listen: { host: '127.0.0.1', port: 0 }, processMetrics: false, ...opts });
+export async function startGateway(
+  ir: GatewayIR,
+  opts: Partial<GatewayOptions> = {},
+): Promise<{ gateway: Gateway; base: string; port: number }> {
+  const gateway = createGateway({
+    ir,
+    listen: { host: '127.0.0.1', port: 0 },
+    processMetrics: false,
+    ...opts,
+  });
   await gateway.start();
   const addr = gateway.address();
   if (!addr) throw new Error('gateway has no address');
@@ -180,7 +211,9 @@ export interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
-  json<T = { origin: string; method: string; url: string; headers: Record<string, string>; body: string }>(): T;
+  json<
+    T = { origin: string; method: string; url: string; headers: Record<string, string>; body: string },
+  >(): T;
 }
 
 export async function send(

@@ -45,7 +45,8 @@ export interface Answer {
   endpoint?: string;
   retries: number;
   reason?: string;
-  message?: string;
+  /** Failure message ('' for responses). */
+  message: string;
   headers: Record<string, string | string[]>;
   trailers: Record<string, string>;
 }
@@ -77,6 +78,7 @@ export async function call(
   return {
     kind: 'response',
     status: res.statusCode,
+    message: '',
     body: Buffer.concat(chunks).toString('utf8'),
     endpoint: res.endpoint,
     retries: res.retries,
@@ -92,6 +94,8 @@ export interface TestServer {
   connections: number;
   /** Requests served so far. */
   requests: number;
+  /** TCP connections open right now. */
+  open(): number;
   close(): Promise<void>;
 }
 
@@ -114,6 +118,7 @@ export async function startHttp(
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   t.server = server;
+  t.open = () => sockets.size;
   t.port = (server.address() as AddressInfo).port;
   t.close = async () => {
     for (const s of sockets) s.destroy();
@@ -130,7 +135,11 @@ export function namedServer(name: string): Promise<TestServer> {
 }
 
 /** Waits until `predicate` holds, polling every 10 ms, failing after `timeoutMs` (a hang guard, not a timing assertion). */
-export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const start = Date.now();
   while (!predicate()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);

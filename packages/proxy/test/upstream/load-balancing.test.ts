@@ -1,14 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterManager } from '../../src/upstream/index.js';
 import {
-  LeastRequestBalancer,
   type LbEndpoint,
+  LeastRequestBalancer,
   MaglevBalancer,
   RandomBalancer,
   RingHashBalancer,
   RoundRobinBalancer,
 } from '../../src/upstream/load-balancers/index.js';
-import { call, cluster, endpoint, get, ir, namedServer, startHttp, type TestServer, waitFor } from './helpers.js';
+import {
+  call,
+  cluster,
+  endpoint,
+  get,
+  ir,
+  namedServer,
+  startHttp,
+  type TestServer,
+  waitFor,
+} from './helpers.js';
 
 function eps(n: number, weights?: number[]): Array<LbEndpoint & { activeRequests: number }> {
   return Array.from({ length: n }, (_, i) => ({
@@ -153,7 +163,14 @@ describe('balancing real requests', () => {
 
   it('round robin spreads sequential requests evenly', async () => {
     const cm = createClusterManager();
-    cm.update(ir([cluster('rr', ports().map((p) => endpoint(p)))]));
+    cm.update(
+      ir([
+        cluster(
+          'rr',
+          ports().map((p) => endpoint(p)),
+        ),
+      ]),
+    );
     const counts: Record<string, number> = {};
     for (let i = 0; i < 30; i++) {
       const r = await call(cm, 'rr');
@@ -181,7 +198,12 @@ describe('balancing real requests', () => {
     cm.update(
       ir([cluster('lr', [endpoint(slowA.port), endpoint(slowB.port)], { lbPolicy: 'least_request' })]),
     );
-    const busy = cm.request('lr', get('/hold'), { timeoutMs: 20_000, idleTimeoutMs: 0, idempotent: true, grpc: false });
+    const busy = cm.request('lr', get('/hold'), {
+      timeoutMs: 20_000,
+      idleTimeoutMs: 0,
+      idempotent: true,
+      grpc: false,
+    });
     await waitFor(() => held.length === 1, 5_000, 'held request');
     const busyServer = slowA.requests === 1 ? 'slow-a' : 'slow-b';
     for (let i = 0; i < 6; i++) {
@@ -198,7 +220,15 @@ describe('balancing real requests', () => {
   for (const lbPolicy of ['ring_hash', 'maglev'] as const) {
     it(`${lbPolicy} keeps a hash key on one endpoint`, async () => {
       const cm = createClusterManager();
-      cm.update(ir([cluster('h', ports().map((p) => endpoint(p)), { lbPolicy })]));
+      cm.update(
+        ir([
+          cluster(
+            'h',
+            ports().map((p) => endpoint(p)),
+            { lbPolicy },
+          ),
+        ]),
+      );
       const seen = new Set<string>();
       for (let user = 0; user < 12; user++) {
         const first = await call(cm, 'h', get('/', { hashKey: `user-${user}` }));
@@ -215,7 +245,15 @@ describe('balancing real requests', () => {
 
   it('random reaches every endpoint', async () => {
     const cm = createClusterManager();
-    cm.update(ir([cluster('rnd', ports().map((p) => endpoint(p)), { lbPolicy: 'random' })]));
+    cm.update(
+      ir([
+        cluster(
+          'rnd',
+          ports().map((p) => endpoint(p)),
+          { lbPolicy: 'random' },
+        ),
+      ]),
+    );
     const seen = new Set<string>();
     for (let i = 0; i < 60; i++) seen.add((await call(cm, 'rnd')).body);
     expect(seen).toEqual(new Set(['a', 'b', 'c']));

@@ -71,8 +71,7 @@ export class MaglevBalancer<E extends LbEndpoint> implements LoadBalancer<E> {
   pick(hashKey?: string): E | undefined {
     const n = this.endpoints.length;
     if (n <= 1) return this.endpoints[0];
-    const slot =
-      hashKey === undefined ? Math.floor(Math.random() * this.size) : hash32(hashKey) % this.size;
+    const slot = hashKey === undefined ? Math.floor(Math.random() * this.size) : hash32(hashKey) % this.size;
     return this.endpoints[this.table[slot]!];
   }
 }

@@ -27,13 +27,18 @@ export class RingHashBalancer<E extends LbEndpoint> implements LoadBalancer<E> {
   /** Endpoint index owning the point at the same position. */
   private readonly owners: Uint32Array;
 
-  constructor(endpoints: readonly E[], minRingSize = DEFAULT_MIN_RING_SIZE, maxRingSize = DEFAULT_MAX_RING_SIZE) {
+  constructor(
+    endpoints: readonly E[],
+    minRingSize = DEFAULT_MIN_RING_SIZE,
+    maxRingSize = DEFAULT_MAX_RING_SIZE,
+  ) {
     this.endpoints = endpoints;
     let total = 0;
     for (const e of endpoints) total += e.weight;
     let minShare = 1;
     for (const e of endpoints) minShare = Math.min(minShare, e.weight / total);
-    const scale = endpoints.length === 0 ? 0 : Math.min(Math.ceil(minShare * minRingSize) / minShare, maxRingSize);
+    const scale =
+      endpoints.length === 0 ? 0 : Math.min(Math.ceil(minShare * minRingSize) / minShare, maxRingSize);
 
     const hashes: number[] = [];
     const owners: number[] = [];

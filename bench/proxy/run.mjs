@@ -1,0 +1,334 @@
+// Proxy benchmark: the same origin and load generator (autocannon, keep-alive, -c 50, pipelining 1)
+// against: direct to origin, @gateway/proxy, http-proxy, @fastify/http-proxy and nginx (1 worker).
+// Also: a fixed-rate (1,000 req/s) latency run, a 10-route vs 10,000-route table, memory for
+// 10,000 routes, and --workers 2 scaling. Origin, proxy and load generator are separate processes.
+// Imports the BUILT packages:
+//   (cd packages/core && npx tsup) && (cd packages/proxy && npx tsup) && node bench/proxy/run.mjs
+import { fork, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const benchRequire = createRequire(join(root, 'bench', 'package.json'));
+const autocannon = benchRequire('autocannon');
+
+const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
+const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function startChild(file, env, execArgv = []) {
+  const child = fork(join(here, file), [], {
+    env: { ...process.env, GW_ROOT: root, ...env },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ child, ...m }));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+async function stopChild(c) {
+  if (!c?.child || c.child.exitCode !== null) return;
+  const exited = new Promise((r) => c.child.once('exit', r));
+  c.child.send('stop');
+  const timer = setTimeout(() => c.child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startNginx(originPort) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
+  const port = await freePort();
+  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));
+  const conf = `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_requests 1000000;
+  upstream origin { server 127.0.0.1:${originPort}; keepalive 128; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const proc = spawn(
+    NGINX,
+    ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'],
+    { stdio: 'inherit' },
+  );
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    pid: proc.pid,
+    stop: async () => {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGQUIT');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const TICK_MS = 1000 / 100; // USER_HZ on Linux
+
+/** CPU time (user + system, ms) of a process and all its descendants, from /proc. */
+function treeCpuMs(pid) {
+  let total = 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (children) for (const c of children.split(' ')) total += treeCpuMs(Number(c));
+    }
+  } catch {
+    // process gone
+  }
+  return total;
+}
+
+/**
+ * One measured run after a discarded warm-up. `pid` (the proxy's process) adds CPU time per
+ * request, which is far less sensitive to a shared machine than req/s.
+ */
+async function load(url, opts = {}) {
+  if (WARMUP > 0 && !opts.noWarmup)
+    await autocannon({ url, connections: CONNECTIONS, duration: WARMUP, pipelining: 1 });
+  const cpuBefore = opts.pid ? treeCpuMs(opts.pid) : 0;
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    pipelining: 1,
+    ...opts.extra,
+  });
+  const cpuMs = opts.pid ? treeCpuMs(opts.pid) - cpuBefore : undefined;
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx,
+    ...(cpuMs !== undefined && r.requests.total > 0
+      ? { cpuUsPerRequest: Math.round((cpuMs * 1000) / r.requests.total) }
+      : {}),
+  };
+}
+
+function mean(runs, key) {
+  return Math.round((runs.reduce((s, r) => s + r[key], 0) / runs.length) * 100) / 100;
+}
+
+function summarise(runs) {
+  const cpu = runs.filter((r) => r.cpuUsPerRequest !== undefined);
+  return {
+    rps: Math.round(mean(runs, 'rps')),
+    p50: mean(runs, 'p50'),
+    p99: mean(runs, 'p99'),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    ...(cpu.length > 0 ? { cpuUsPerRequest: Math.round(mean(cpu, 'cpuUsPerRequest')) } : {}),
+    runs,
+  };
+}
+
+const origin = await startChild('origin-child.mjs', {});
+const originUrl = `http://127.0.0.1:${origin.port}/svc/9/x`;
+const results = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    shared: true,
+  },
+  method: {
+    tool: 'autocannon',
+    connections: CONNECTIONS,
+    durationS: DURATION,
+    warmupS: WARMUP,
+    pipelining: 1,
+    rounds: ROUNDS,
+  },
+  throughput: {},
+};
+
+try {
+  // 1. Max throughput, side by side. Rounds interleave the variants to spread machine noise.
+  const variants = ['direct', 'gateway', 'http-proxy', 'fastify', 'nginx'];
+  const runs = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of variants) {
+      if (v === 'direct') {
+        runs[v].push(await load(originUrl, { pid: origin.child.pid }));
+      } else if (v === 'nginx') {
+        if (!existsSync(NGINX)) continue;
+        const ng = await startNginx(origin.port);
+        runs[v].push(await load(`http://127.0.0.1:${ng.port}/svc/9/x`, { pid: ng.pid }));
+        await ng.stop();
+      } else {
+        const target = await startChild('target-child.mjs', {
+          VARIANT: v,
+          ORIGIN_PORT: String(origin.port),
+          ROUTES: '10',
+        });
+        runs[v].push(await load(`http://127.0.0.1:${target.port}/svc/9/x`, { pid: target.child.pid }));
+        await stopChild(target);
+      }
+      console.log(`round ${round + 1} ${v}: ${JSON.stringify(runs[v].at(-1))}`);
+    }
+  }
+  for (const v of variants) if (runs[v].length > 0) results.throughput[v] = summarise(runs[v]);
+  const t = results.throughput;
+  const cpuRatio = (a, b) =>
+    t[a]?.cpuUsPerRequest && t[b]?.cpuUsPerRequest
+      ? Math.round((t[b].cpuUsPerRequest / t[a].cpuUsPerRequest) * 100) / 100
+      : undefined;
+  results.cpuEfficiency = {
+    gatewayVsHttpProxy: cpuRatio('gateway', 'http-proxy'),
+    gatewayVsFastify: cpuRatio('gateway', 'fastify'),
+    gatewayVsNginx: cpuRatio('gateway', 'nginx'),
+  };
+  results.ratios = {
+    gatewayVsHttpProxy: Math.round((t.gateway.rps / t['http-proxy'].rps) * 100) / 100,
+    gatewayVsFastify: Math.round((t.gateway.rps / t.fastify.rps) * 100) / 100,
+    gatewayVsDirect: Math.round((t.gateway.rps / t.direct.rps) * 100) / 100,
+    ...(t.nginx ? { gatewayVsNginx: Math.round((t.gateway.rps / t.nginx.rps) * 100) / 100 } : {}),
+  };
+
+  // 2. Fixed rate: added latency at 1,000 req/s.
+  {
+    const fixed = { connections: CONNECTIONS, overallRate: 1000 };
+    const direct = await load(originUrl, { extra: fixed });
+    const target = await startChild('target-child.mjs', {
+      VARIANT: 'gateway',
+      ORIGIN_PORT: String(origin.port),
+      ROUTES: '10',
+    });
+    const gw = await load(`http://127.0.0.1:${target.port}/svc/9/x`, { extra: fixed });
+    await stopChild(target);
+    results.fixedRate = {
+      rate: 1000,
+      direct,
+      gateway: gw,
+      addedP50Ms: Math.round((gw.p50 - direct.p50) * 100) / 100,
+      addedP99Ms: Math.round((gw.p99 - direct.p99) * 100) / 100,
+    };
+    console.log(`fixed rate: ${JSON.stringify(results.fixedRate)}`);
+  }
+
+  // 3. Route table size: 10 vs 10,000 prefix routes (request hits the LAST route), and memory.
+  {
+    const tables = {};
+    for (const routes of [10, 10_000]) {
+      const r = [];
+      let memory;
+      for (let round = 0; round < ROUNDS; round++) {
+        const target = await startChild(
+          'target-child.mjs',
+          { VARIANT: 'gateway', ORIGIN_PORT: String(origin.port), ROUTES: String(routes) },
+          ['--expose-gc'],
+        );
+        memory = target.memory;
+        r.push(await load(`http://127.0.0.1:${target.port}/svc/${routes - 1}/x`, { pid: target.child.pid }));
+        await stopChild(target);
+      }
+      tables[routes] = {
+        ...summarise(r),
+        memory: {
+          rssMiB: Math.round(((memory.rssAfter - memory.rssBefore) / 2 ** 20) * 10) / 10,
+          heapMiB: Math.round(((memory.heapAfter - memory.heapBefore) / 2 ** 20) * 10) / 10,
+        },
+      };
+      console.log(`routes ${routes}: ${JSON.stringify(tables[routes])}`);
+    }
+    results.routeTable = {
+      ...tables,
+      ratio10kTo10: Math.round((tables[10_000].rps / tables[10].rps) * 100) / 100,
+    };
+  }
+
+  // 4. --workers 2 (node:cluster) vs one process.
+  {
+    const port = await freePort();
+    const target = await startChild('target-child.mjs', {
+      VARIANT: 'gateway-workers',
+      WORKERS: '2',
+      PORT: String(port),
+      ORIGIN_PORT: String(origin.port),
+      ROUTES: '10',
+    });
+    const w2 = await load(`http://127.0.0.1:${port}/svc/9/x`, { pid: target.child.pid });
+    await stopChild(target);
+    results.workers = {
+      one: results.throughput.gateway.rps,
+      two: w2.rps,
+      twoDetail: w2,
+      scaling: Math.round((w2.rps / results.throughput.gateway.rps) * 100) / 100,
+    };
+    console.log(`workers: ${JSON.stringify(results.workers)}`);
+  }
+} finally {
+  await stopChild(origin);
+}
+
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results', 'proxy.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log(
+  JSON.stringify(
+    {
+      throughput: Object.fromEntries(
+        Object.entries(results.throughput).map(([k, v]) => [k, { rps: v.rps, p50: v.p50, p99: v.p99 }]),
+      ),
+      ratios: results.ratios,
+    },
+    null,
+    2,
+  ),
+);

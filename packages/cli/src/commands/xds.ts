@@ -1,0 +1,158 @@
+import { watch } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Diagnostic } from '@gateway/core';
+import { AdsServer, type NackEvent } from '@gateway/envoy';
+import type { CliIO } from '../io.js';
+import { ExitCode, UsageError } from '../io.js';
+import {
+  diagnosticLine,
+  LOAD_HELP,
+  LOAD_OPTIONS,
+  type LoadFlags,
+  loadAndCompile,
+  printable,
+} from './shared-load.js';
+
+export const help = `gateway xds -f <file|dir|->... [--listen addr:port] [--watch] [options]
+
+Runs an Aggregated Discovery Service (xDS v3, SotW and Delta) for Envoy and gRPC xDS clients
+(grpc-js-xds, grpc-go, grpc-java: dial xds:///<host> for any exact host name of the config).
+Start Envoy with 'gateway render envoy --bootstrap --ads <addr:port>'.
+
+Resources that clients reject (NACK) are printed on stderr; the client keeps its last good
+configuration. With --watch, a changed input publishes a new snapshot; an invalid edit is
+reported and the last good snapshot keeps being served. Stops on SIGINT/SIGTERM.
+
+Options:
+      --listen <addr:port>    where to serve (default: 127.0.0.1:18000)
+      --watch                 reload when an input file changes
+${LOAD_HELP}
+
+Example:
+  gateway xds -f gateway.yaml --listen 0.0.0.0:18000 --watch`;
+
+/** Hooks for embedding and tests. */
+export interface XdsRunOptions {
+  /** Stops the server when aborted (run() wires SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+  /** Called once the server is listening. */
+  onServer?: (server: AdsServer) => void;
+}
+
+function summary(d: Diagnostic[]): string {
+  const errors = d.filter((x) => x.severity === 'error').length;
+  return `${errors} error${errors === 1 ? '' : 's'}`;
+}
+
+/** `gateway xds` with an abort signal instead of process signals. */
+export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions = {}): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...LOAD_OPTIONS, listen: { type: 'string' }, watch: { type: 'boolean' } },
+    allowPositionals: false,
+    strict: true,
+  });
+  const listen = values.listen ?? '127.0.0.1:18000';
+  if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(listen))
+    throw new UsageError(`--listen must be addr:port, got "${listen}"`);
+  const files = values.file ?? [];
+  if (values.watch && files.includes('-')) throw new UsageError('--watch cannot watch stdin (-f -)');
+  const flags: LoadFlags = {
+    files,
+    namespace: values.namespace,
+    gatewayNamespace: values['gateway-namespace'],
+    ambassadorId: values['ambassador-id'],
+    ingressClass: values['ingress-class'],
+  };
+  const verbose = values.verbose === true;
+
+  const first = await loadAndCompile(flags, io);
+  const firstDiagnostics = [...first.loadDiagnostics, ...first.diagnostics];
+  for (const d of printable(firstDiagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+  if (firstDiagnostics.some((d) => d.severity === 'error')) {
+    io.stderr(`xds: not starting: the configuration has ${summary(firstDiagnostics)}\n`);
+    return ExitCode.Invalid;
+  }
+
+  const server = new AdsServer({
+    logger: { info: () => {}, warn: () => {}, error: (m) => io.stderr(`${m}\n`) },
+  });
+  server.on('nack', (e: NackEvent) =>
+    io.stderr(
+      `xds: NACK from ${e.nodeId || '<no id>'} for ${e.kind} version ${e.rejectedVersion}; it keeps ${e.version || 'nothing'}: ${e.message}\n`,
+    ),
+  );
+  const applied = await server.apply(first.ir);
+  for (const d of printable(applied.diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+  if (!applied.accepted) {
+    io.stderr('xds: not starting: the configuration cannot be served\n');
+    return ExitCode.Invalid;
+  }
+  let port: number;
+  try {
+    ({ port } = await server.listen(listen));
+  } catch (e) {
+    io.stderr(`xds: cannot listen on ${listen}: ${(e as Error).message}\n`);
+    return ExitCode.Invalid;
+  }
+  const where = listen.replace(/:\d+$/, `:${port}`);
+  io.stdout(`xds: serving version ${applied.version} on ${where}\n`);
+  options.onServer?.(server);
+
+  const watchers: Array<{ close(): void }> = [];
+  if (values.watch) {
+    let timer: NodeJS.Timeout | undefined;
+    let reloading = Promise.resolve();
+    const reload = async () => {
+      const next = await loadAndCompile(flags, io).catch((e: Error) => {
+        io.stderr(
+          `xds: reload failed: ${e.message}; still serving ${server.cache.get('default')?.version}\n`,
+        );
+        return undefined;
+      });
+      if (!next) return;
+      const diagnostics = [...next.loadDiagnostics, ...next.diagnostics];
+      for (const d of printable(diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+      const current = server.cache.get('default')?.version ?? '';
+      if (diagnostics.some((d) => d.severity === 'error')) {
+        io.stderr(`xds: change not applied (${summary(diagnostics)}); still serving version ${current}\n`);
+        return;
+      }
+      const result = await server.apply(next.ir);
+      for (const d of printable(result.diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+      if (!result.accepted) io.stderr(`xds: change not applied; still serving version ${current}\n`);
+      else if (result.version !== current) io.stdout(`xds: serving version ${result.version}\n`);
+    };
+    const schedule = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        reloading = reloading.then(reload);
+      }, 100);
+    };
+    for (const f of files) watchers.push(watch(f, { recursive: true }, schedule));
+    watchers.push({ close: () => clearTimeout(timer) });
+  }
+
+  await new Promise<void>((resolve) => {
+    if (options.signal?.aborted) resolve();
+    options.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  for (const w of watchers) w.close();
+  await server.close();
+  io.stdout('xds: stopped\n');
+  return ExitCode.Ok;
+}
+
+/** `gateway xds`: serve until SIGINT/SIGTERM. */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await serveXds(argv, io, { signal: controller.signal });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

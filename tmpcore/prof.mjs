@@ -1,0 +1,10 @@
+import { generate } from '../bench/compile/run.mjs';
+const core = await import('../packages/core/dist/index.js');
+const text = generate(+process.argv[2] || 10000);
+core.compile(core.loadYaml(generate(300)).resources);
+let c0 = process.cpuUsage(); let t = performance.now();
+const loaded = core.loadYaml(text);
+let c1 = process.cpuUsage(c0); console.log('load', (performance.now() - t).toFixed(0), 'cpu', (c1.user/1000).toFixed(0));
+c0 = process.cpuUsage(); t = performance.now();
+const r = core.compile(loaded.resources);
+c1 = process.cpuUsage(c0); console.log('compile', (performance.now() - t).toFixed(0), 'cpu', (c1.user/1000).toFixed(0));
