@@ -40,7 +40,13 @@ if (errors.length > 0) throw new Error(JSON.stringify(errors));
 // The YAML surface has no `shared` yet; a program embedding the SDK sets it on the IR.
 const withRedis = (r) =>
   r.name.includes('redis') && r.localRateLimit
-    ? { ...r, localRateLimit: { ...r.localRateLimit, shared: { backend: 'redis', url: redisUrl, prefix: 'bench:' } } }
+    ? {
+        ...r,
+        localRateLimit: {
+          ...r.localRateLimit,
+          shared: { backend: 'redis', url: redisUrl, prefix: 'bench:' },
+        },
+      }
     : r;
 const sealed = core.sealIR({
   ...ir,
@@ -59,8 +65,15 @@ const gw = proxy.createGateway({
 await gw.start();
 process.send({ port: gw.address().port });
 process.on('message', async (m) => {
+  if (m === 'cpu') {
+    const u = process.cpuUsage();
+    process.send({ cpuUs: u.user + u.system });
+    return;
+  }
   if (m === 'stop') {
     await gw.close({ drainTimeoutMs: 100 });
     process.exit(0);
   }
 });
+// Never outlive the benchmark driver.
+process.on('disconnect', () => process.exit(0));

@@ -11,3 +11,5 @@ server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }
 process.on('message', (m) => {
   if (m === 'stop') server.close(() => process.exit(0));
 });
+// Never outlive the benchmark driver.
+process.on('disconnect', () => process.exit(0));

@@ -3,7 +3,7 @@
 //   (cd packages/core && npx tsup) && node bench/compile/run.mjs [sizes...]
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -62,11 +62,15 @@ async function child(n) {
   const bytes = Buffer.byteLength(text);
   // One warm-up on a small input so JIT compilation of the compiler itself is not counted.
   core.compile(core.loadYaml(generate(200)).resources);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const loaded = core.loadYaml(text, { file: 'bench.yaml' });
   const t1 = performance.now();
   const { ir, diagnostics } = core.compile(loaded.resources);
   const t2 = performance.now();
+  const cpu = process.cpuUsage(c0);
+  // Peak RSS of load + compile, before the extra measurements below allocate more.
+  const peakRssMB = +(process.resourceUsage().maxRSS / 1024).toFixed(1);
   const json = core.stableStringify(ir);
   const t3 = performance.now();
   const objs = JSON.parse(
@@ -82,6 +86,13 @@ async function child(n) {
   const t4 = performance.now();
   const fromObjects = core.compile(core.loadObjects(objs).resources);
   const t5 = performance.now();
+  // Warm: a long-running controller or gateway recompiles on every change with a warm JIT.
+  let warmLoadCompileMs = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 2; i++) {
+    const w0 = performance.now();
+    core.compile(core.loadYaml(text, { file: 'bench.yaml' }).resources);
+    warmLoadCompileMs = Math.min(warmLoadCompileMs, performance.now() - w0);
+  }
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const routes = ir.listeners.reduce(
     (s, l) => s + l.virtualHosts.reduce((a, v) => a + v.routes.length, 0),
@@ -93,6 +104,8 @@ async function child(n) {
     loadMs: +(t1 - t0).toFixed(1),
     compileMs: +(t2 - t1).toFixed(1),
     loadCompileMs: +(t2 - t0).toFixed(1),
+    loadCompileCpuMs: +((cpu.user + cpu.system) / 1000).toFixed(1),
+    warmLoadCompileMs: +warmLoadCompileMs.toFixed(1),
     serializeMs: +(t3 - t2).toFixed(1),
     objectsLoadCompileMs: +(t5 - t4).toFixed(1),
     irBytes: json.length,
@@ -100,7 +113,7 @@ async function child(n) {
     clusters: ir.clusters.length,
     errors,
     sameAsObjects: fromObjects.ir.version === ir.version,
-    peakRssMB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+    peakRssMB,
   });
 }
 
@@ -111,15 +124,35 @@ async function main() {
     .filter((n) => n > 0);
   const list = sizes.length > 0 ? sizes : [1000, 10000, 50000];
   const results = [];
+  const loadBefore = loadavg()[0];
+  const repeat = Number(process.env.BENCH_REPEAT ?? 3);
   for (const n of list) {
-    const result = await new Promise((resolve, reject) => {
-      const p = fork(fileURLToPath(import.meta.url), ['--child', String(n)], {
-        execArgv: ['--max-old-space-size=4096'],
-      });
-      p.once('message', resolve);
-      p.once('error', reject);
-      p.once('exit', (code) => code !== 0 && reject(new Error(`child for ${n} exited with ${code}`)));
-    });
+    // Fresh child per run (clean peak RSS); best-of-N times because the machine is shared.
+    const runs = [];
+    for (let i = 0; i < repeat; i++) {
+      runs.push(
+        await new Promise((resolve, reject) => {
+          const p = fork(fileURLToPath(import.meta.url), ['--child', String(n)]);
+          p.once('message', resolve);
+          p.once('error', reject);
+          p.once('exit', (code) => code !== 0 && reject(new Error(`child for ${n} exited with ${code}`)));
+        }),
+      );
+    }
+    const best = (k) => Math.min(...runs.map((r) => r[k]));
+    const result = {
+      ...runs[0],
+      loadMs: best('loadMs'),
+      compileMs: best('compileMs'),
+      loadCompileMs: best('loadCompileMs'),
+      loadCompileCpuMs: best('loadCompileCpuMs'),
+      warmLoadCompileMs: best('warmLoadCompileMs'),
+      serializeMs: best('serializeMs'),
+      objectsLoadCompileMs: best('objectsLoadCompileMs'),
+      peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
+      runs: runs.length,
+      allLoadCompileMs: runs.map((r) => r.loadCompileMs),
+    };
     console.log(JSON.stringify(result));
     results.push(result);
   }
@@ -132,7 +165,7 @@ async function main() {
     date: new Date().toISOString(),
     node: process.version,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
-    note: 'shared 2-core machine (other engineers running builds/tests); one run per size',
+    note: `shared 2-core machine (other engineers' builds, tests and benchmarks running; 1-minute load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end)`,
     commit: git,
     results,
   };
@@ -147,7 +180,7 @@ function updateDocs(out) {
   const rows = out.results
     .map(
       (r) =>
-        `| ${r.mappings.toLocaleString('en-US')} | ${(r.inputBytes / 1e6).toFixed(1)} MB | ${r.loadMs} | ${r.compileMs} | **${r.loadCompileMs}** | ${r.objectsLoadCompileMs} | ${r.peakRssMB} | ${r.routes.toLocaleString('en-US')} | ${(r.irBytes / 1e6).toFixed(1)} MB |`,
+        `| ${r.mappings.toLocaleString('en-US')} | ${(r.inputBytes / 1e6).toFixed(1)} MB | ${r.loadMs} | ${r.compileMs} | **${r.loadCompileMs}** | ${r.loadCompileCpuMs} | ${r.warmLoadCompileMs} | ${r.objectsLoadCompileMs} | ${r.peakRssMB} | ${r.routes.toLocaleString('en-US')} | ${(r.irBytes / 1e6).toFixed(1)} MB |`,
     )
     .join('\n');
   const section = `## Compile (core)
@@ -156,15 +189,27 @@ function updateDocs(out) {
 Hosts (\`*.example.com\` and two exact names), a third on \`hostname: "*"\` (so served by every Host:
 routes = IR route entries across virtual hosts), the rest on 50 names under the wildcard; every
 8th Mapping a 10 % canary of the previous one, every 5th with a header match, every 7th POST-only. Each size runs in a fresh child process (clean peak RSS);
-times are one run after a small warm-up. "objects" = \`loadObjects\` + \`compile\` on already-parsed
-objects (the Kubernetes-watch path). ${out.note}; ${out.machine.cpus} × ${out.machine.cpuModel}, Node ${out.node}, ${out.date.slice(0, 10)}.
+times are the best of ${out.results[0]?.runs ?? 1} runs (each after a small warm-up), peak RSS the
+worst; "CPU ms" is user+system time of the cold load+compile (includes GC and JIT helper threads).
+${out.note}; ${out.machine.cpus} × ${out.machine.cpuModel}, Node ${out.node}, ${out.date.slice(0, 10)}.
 
-| Mappings | YAML | load ms | compile ms | load+compile ms | objects ms | peak RSS MB | routes | IR JSON |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| Mappings | YAML | load ms | compile ms | load+compile ms | CPU ms | warm ms | objects ms | peak RSS MB | routes | IR JSON |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows}
 
+Columns: first (cold) load+compile in a fresh process, its CPU time, "warm" = best repeat in the
+same process (what a controller or gateway that recompiles on every change sees), "objects" =
+\`loadObjects\` + \`compile\` on already-parsed objects (the Kubernetes-watch path). Peak RSS is
+measured right after the cold load+compile.
+
 Targets: 10,000 Mappings in ≤ 200 ms and ≤ 150 MB peak RSS. For scale, Emissary's Python
-compiler needs ~0.8 s per 1,000 Mappings (ambassador-semantics reference §6).
+compiler needs ~0.8 s per 1,000 Mappings (ambassador-semantics reference §6), i.e. ~8 s for
+10,000. Where the time goes (CPU profile, 10,000 Mappings): about a third in sealing — the IR is
+~16 MB of JSON (≈ 850 bytes per route entry, 390 per cluster) and \`sealIR\` hashes all of it —,
+a quarter in loading (a fast YAML-subset parser with the \`yaml\` package as fallback; the \`yaml\`
+package alone takes ~1.3 s for this input), the rest in validation, grouping and route building,
+with GC throughout. Everything is linear (Maps keyed by group id, one sort); memory grows linearly
+at ~3 MB per 1,000 Mappings above the ~60 MB Node baseline.
 `;
   const next = md.replace(/## Compile \(core\)\n[\s\S]*?(?=\n## )/, `${section}`);
   writeFileSync(file, next);

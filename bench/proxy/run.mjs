@@ -201,7 +201,7 @@ const results = {
 
 try {
   // 1. Max throughput, side by side. Rounds interleave the variants to spread machine noise.
-  const variants = ['direct', 'gateway', 'http-proxy', 'fastify', 'nginx'];
+  const variants = ['direct', 'gateway', 'gateway-dispatch', 'http-proxy', 'fastify', 'nginx'];
   const runs = Object.fromEntries(variants.map((v) => [v, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of variants) {

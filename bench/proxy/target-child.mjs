@@ -92,15 +92,22 @@ function gatewayIR(core) {
   });
 }
 
-if (variant === 'gateway' || variant === 'gateway-workers') {
+if (variant === 'gateway' || variant === 'gateway-workers' || variant === 'gateway-dispatch') {
   const core = await import(pathToFileURL(join(root, 'packages', 'core', 'dist', 'index.js')).href);
   const proxy = await import(pathToFileURL(join(root, 'packages', 'proxy', 'dist', 'index.js')).href);
   const options = () => ({ listen: { host: '127.0.0.1', port }, accessLog: false, processMetrics: false });
-  if (variant === 'gateway') {
+  if (variant === 'gateway' || variant === 'gateway-dispatch') {
     global.gc?.();
     const before = process.memoryUsage();
     const ir = gatewayIR(core);
-    const gw = proxy.createGateway({ ...options(), ir });
+    let clusterManager;
+    if (variant === 'gateway-dispatch') {
+      const { createDispatchClusterManager } = await import('./dispatch-cm.mjs');
+      clusterManager = createDispatchClusterManager(
+        createRequire(join(root, 'packages', 'proxy', 'package.json'))('undici'),
+      );
+    }
+    const gw = proxy.createGateway({ ...options(), ir, ...(clusterManager ? { clusterManager } : {}) });
     await gw.start();
     global.gc?.();
     const after = process.memoryUsage();

@@ -29,7 +29,7 @@ for (const [routes, vhosts] of [
   const r = node('encode.mjs', [routes, vhosts]);
   encode.push(r);
   console.log(
-    `encode ${routes} routes / ${vhosts} vhosts: ${r.totalMsMedian} ms (translate ${r.translateMsMedian} + encode ${r.encodeMsMedian}), largest message ${r.largestMessage.bytes} B (${r.largestMessage.kind})`,
+    `encode ${routes} routes / ${vhosts} vhosts: median ${r.totalMsMedian} ms, min ${r.totalMsMin} ms (translate ${r.translateMsMedian} + encode ${r.encodeMsMedian}), largest message ${r.largestMessage.bytes} B (${r.largestMessage.kind})`,
   );
 }
 const fanout = [];
@@ -37,9 +37,14 @@ for (const mode of ['listener', 'domain']) {
   const r = node('fanout.mjs', [100, 1000, 10, mode]);
   fanout.push(r);
   console.log(
-    `fanout (${mode}): ${r.clients} Delta clients, one-route change ACKed by all: p50 ${r.allAckedMs.p50} ms, p99 ${r.allAckedMs.p99} ms; ${r.resourcesSentPerChange.max} resources (${r.bytesSentPerChange} B) per change`,
+    `fanout (${mode}): ${r.clients} Delta clients, one-route change ACKed by all: p50 ${r.allAckedMs.p50} ms, p99 ${r.allAckedMs.p99} ms (server push ${r.pushMs.p50} ms); ${r.resourcesSentPerChange.max} resources (${r.bytesSentPerChange} B) per change`,
   );
 }
+
+// Snapshot memory grows with routes; the slope between 1k and 10k routes is the cost per 1k.
+const [small, large] = encode;
+const snapshotBytesPer1kRoutes = Math.round((large.snapshotBytes - small.snapshotBytes) / 9);
+console.log(`snapshot memory: ${snapshotBytesPer1kRoutes} B per 1k routes`);
 
 const result = {
   machine: {
@@ -51,6 +56,7 @@ const result = {
   },
   date: new Date().toISOString(),
   encode,
+  snapshotBytesPer1kRoutes,
   fanout,
 };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });

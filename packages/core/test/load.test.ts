@@ -203,3 +203,34 @@ describe('Ingress loading', () => {
     ).toEqual([]);
   });
 });
+
+describe('AuthorizationPolicy rules', () => {
+  it("flattens Istio's nested from/to/when form", async () => {
+    const { resources, diagnostics } = loadYaml(`
+apiVersion: gateway.sdk/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: p}
+spec:
+  action: ALLOW
+  rules:
+    - from:
+        - source: {principals: ["system:serviceaccount:a:b"]}
+        - source: {ipBlocks: [10.0.0.0/8]}
+      to:
+        - operation: {methods: [GET], paths: ["/api/*"]}
+      when:
+        - key: request.headers[X-Tenant]
+          values: [ops]
+`);
+    expect(diagnostics).toEqual([]);
+    expect((resources[0]!.spec as { rules: unknown[] }).rules).toEqual([
+      {
+        principals: ['system:serviceaccount:a:b'],
+        methods: ['GET'],
+        paths: ['/api/*'],
+        headers: { 'x-tenant': ['ops'] },
+      },
+      { sourceIPs: ['10.0.0.0/8'], methods: ['GET'], paths: ['/api/*'], headers: { 'x-tenant': ['ops'] } },
+    ]);
+  });
+});

@@ -44,17 +44,29 @@ describe('validateResources', () => {
     ]);
   });
 
-  it('reports duplicates and keeps validating the rest', () => {
+  it('resolves duplicates independently of order: identical copies collapse, different ones are all rejected', () => {
     const a = mapping('dup').prefix('/a/').service('a').build();
-    const diags = validateResources([
+    const b = mapping('dup').prefix('/b/').service('b').build();
+    const same = validateResources([
       a,
       structuredClone(a),
       module({ regexMaxSize: 'x' as unknown as number }),
     ]);
-    expect(diags.map((d) => [d.resource.name, d.code])).toEqual([
-      ['dup', 'duplicate-resource'],
-      ['ambassador', 'invalid-type'],
+    expect(same.map((d) => [d.resource.name, d.severity, d.code])).toEqual([
+      ['dup', 'notice', 'duplicate-resource'],
+      ['ambassador', 'error', 'invalid-type'],
     ]);
+    for (const order of [
+      [a, b],
+      [b, a],
+    ]) {
+      const diags = validateResources(order);
+      expect(diags.map((d) => [d.resource.name, d.severity])).toEqual([
+        ['dup', 'error'],
+        ['dup', 'error'],
+      ]);
+      expect(diags[0]!.message).toContain('defined 2 times with different content');
+    }
   });
 
   it('never throws on malformed resource objects', () => {

@@ -145,6 +145,11 @@ function* walk(value: JsonValue, path: string): Generator<[string, JsonObject]> 
  * bootstrap must encode with the real Bootstrap proto (unknown, deprecated or wrongly typed
  * fields, protoc-gen-validate rules), names must be unique, and every cluster, SDS secret and
  * ADS cluster it references must exist.
+ *
+ * @example
+ * ```ts
+ * const problems = validateBootstrap(JSON.parse(readFileSync('envoy.json', 'utf8')));
+ * ```
  */
 export function validateBootstrap(b: JsonObject): Diagnostic[] {
   const problems: Diagnostic[] = [];

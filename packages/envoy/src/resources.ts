@@ -17,6 +17,11 @@ export interface EncodedResource {
 /**
  * Encodes resources with the real protos. Resources that do not encode are reported (resource,
  * field path, problem) and left out.
+ *
+ * @example
+ * ```ts
+ * const { encoded, diagnostics } = encodeResources(translate(ir).resources.clusters);
+ * ```
  */
 export function encodeResources(resources: readonly EnvoyResource[]): {
   encoded: EncodedResource[];
@@ -49,7 +54,14 @@ export function encodeResources(resources: readonly EnvoyResource[]): {
   return { encoded, diagnostics };
 }
 
-/** Checks every resource against the real protos; an empty list means all encode. */
+/**
+ * Checks every resource against the real protos; an empty list means all encode.
+ *
+ * @example
+ * ```ts
+ * for (const d of checkResources(translate(ir).resources)) console.error(formatDiagnostic(d));
+ * ```
+ */
 export function checkResources(resources: XdsResources): Diagnostic[] {
   const all = [
     ...resources.listeners,

@@ -220,6 +220,14 @@ describe('ADS SotW protocol', () => {
     expect(seen[3]?.names.sort()).toEqual(['cluster_a', 'cluster_lr']);
   });
 
+  it('answers a reconnecting client whose first request carries a nonce from its previous stream', async () => {
+    await server.apply(gatewayIR());
+    const c = sotw();
+    c.send({ typeUrl: CDS, versionInfo: 'old-version', nonce: '42', node: { id: 'envoy-reconnect' } });
+    const r = await c.next();
+    expect(r.names.sort()).toEqual(['cluster_a', 'cluster_b', 'cluster_lr']);
+  });
+
   it('re-sends names that are newly requested and treats an empty list after names as unsubscribe-all', async () => {
     await server.apply(gatewayIR());
     const c = sotw();

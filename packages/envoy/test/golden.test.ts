@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GatewayIR, stableStringify } from '@gateway/core';
+import { compileYaml, type GatewayIR, stableStringify } from '@gateway/core';
 import { describe, expect, it } from 'vitest';
 import {
   bootstrap,
@@ -32,26 +32,38 @@ function render(name: string, ir: GatewayIR): unknown {
   return translate(ir);
 }
 
-const features = readdirSync(IN)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => f.slice(0, -'.json'.length))
+/** `<feature>.json` inputs are IR JSON; `<feature>.yaml` inputs are Ambassador YAML compiled by core. */
+const inputs = readdirSync(IN)
+  .filter((f) => f.endsWith('.json') || f.endsWith('.yaml'))
   .sort();
+const features = inputs.map((f) => f.replace(/\.(json|yaml)$/, ''));
+
+function readIR(file: string): GatewayIR {
+  const text = readFileSync(join(IN, file), 'utf8');
+  if (file.endsWith('.json')) return JSON.parse(text) as GatewayIR;
+  const compiled = compileYaml(text, { file });
+  expect(compiled.diagnostics).toEqual([]);
+  return compiled.ir;
+}
 
 describe('golden: IR JSON in -> Envoy v3 JSON out', () => {
-  it('has an input for every golden feature and an output for every input', () => {
-    expect(features).toEqual(Object.keys(GOLDEN_INPUTS).sort());
-    expect(readdirSync(OUT).sort()).toEqual(features.map((f) => `${f}.json`));
-  });
-
-  for (const name of features) {
+  for (const [i, name] of features.entries()) {
     it(name, () => {
-      const ir = JSON.parse(readFileSync(join(IN, `${name}.json`), 'utf8')) as GatewayIR;
+      const ir = readIR(inputs[i] as string);
       const actual = JSON.parse(stableStringify(render(name, ir)));
       const outFile = join(OUT, `${name}.json`);
       if (UPDATE) writeFileSync(outFile, `${stableStringify(actual, 2)}\n`);
       expect(actual).toEqual(JSON.parse(readFileSync(outFile, 'utf8')));
     });
   }
+
+  // Runs after the feature tests so UPDATE_GOLDEN=1 has written every output first.
+  it('has an input for every golden feature and an output for every input', () => {
+    expect(inputs.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5))).toEqual(
+      Object.keys(GOLDEN_INPUTS).sort(),
+    );
+    expect(readdirSync(OUT).sort()).toEqual(features.map((f) => `${f}.json`));
+  });
 });
 
 describe('golden outputs round-trip through the real protos', () => {

@@ -15,8 +15,32 @@
 export type { AdminHandler } from './admin/admin-server.js';
 export { GatewayMetrics } from './admin/metrics.js';
 export { GrpcStatus, isGrpcContentType, parseGrpcTimeout } from './features/grpc-status.js';
+export {
+  type AuthzDecision,
+  type AuthzIdentity,
+  type AuthzRequest,
+  CompiledPolicies,
+  evaluatePolicies,
+} from './filters/authorization-policy.js';
+export { createExtAuthzFilterFactory, type ExtAuthzOptions } from './filters/ext-authz.js';
+export { deriveIdentity } from './filters/identity.js';
+export { InlineJwks, RemoteJwks, type RemoteJwksOptions } from './filters/jwks-cache.js';
+export {
+  createJwtAuthnFilterFactory,
+  type JwtAuthnOptions,
+  JwtProviderVerifier,
+} from './filters/jwt-authn.js';
+export { createLocalRateLimitFilterFactory, type LocalRateLimitOptions } from './filters/local-ratelimit.js';
 export { buildFilterPipeline, type FilterPipeline } from './filters/pipeline.js';
+export { createRateLimitFilterFactory, type RateLimitOptions } from './filters/ratelimit.js';
+export { rbacFilterFactory } from './filters/rbac.js';
+export {
+  RedisRateLimiter,
+  type RedisRateLimiterOptions,
+  type RedisTakeResult,
+} from './filters/redis-ratelimit.js';
 export { HTTP_FILTER_FACTORIES } from './filters/registry.js';
+export { type TakeResult, type TokenBucketConfig, TokenBucketStore } from './filters/token-bucket.js';
 export type {
   FilterContext,
   FilterDeps,
@@ -54,8 +78,10 @@ export type {
   PickedEndpoint,
   RequestPolicy,
   ResolveMap,
+  UpstreamCall,
   UpstreamFailure,
   UpstreamRequest,
   UpstreamResponse,
+  UpstreamSink,
 } from './upstream/types.js';
 export { type RunWorkersOptions, runWorkers, type WorkersHandle } from './workers.js';

@@ -191,9 +191,9 @@ export function buildCluster(ctx: CompileContext, req: ClusterRequest): string |
     protocol: req.grpc ? 'http2' : 'http1',
     service: `${svc.ipv6 ? `[${svc.host}]` : svc.host}:${port}`,
     statsName: req.statsName ?? service.replace(/^https?:\/\//i, '').replace(SANITIZE, '_'),
-    ...(req.keepalive ? { tcpKeepalive: toKeepalive(req.keepalive) } : {}),
-    ...(tls ? { tls } : {}),
   };
+  if (req.keepalive) cluster.tcpKeepalive = toKeepalive(req.keepalive);
+  if (tls) cluster.tls = tls;
   return ctx.addCluster(cluster, req.owner, req.path);
 }
 

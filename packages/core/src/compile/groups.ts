@@ -320,46 +320,51 @@ function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | unde
       addRequest.push({ append: false, name: 'l5d-dst-override', value: `${p.value.host}:${port}` });
     }
   }
-  const upgrades = [...(s.allowUpgrade ?? []), ...(s.useWebsocket ? ['websocket'] : [])].map((u) =>
-    u.toLowerCase(),
-  );
+  let upgrades: string[] = [];
+  if (s.allowUpgrade !== undefined || s.useWebsocket) {
+    const list = [...(s.allowUpgrade ?? []), ...(s.useWebsocket ? ['websocket'] : [])].map((u) =>
+      u.toLowerCase(),
+    );
+    upgrades = [...new Set(list)].sort();
+  }
   const cors = s.cors ?? mod.cors;
   const rewrite = rewriteOf(info);
   const retry = retryPolicy(s.retryPolicy ?? mod.retryPolicy);
   const hash = hashPolicy(s, ctx);
   const lrl = localRateLimit(s);
-  const ext = s.authContextExtensions ?? {};
-  return {
-    info,
-    cluster,
-    ...(s.hostRewrite ? { hostRewrite: s.hostRewrite } : {}),
-    addRequest,
-    attrs: {
-      ...(rewrite ? { rewrite } : {}),
-      autoHostRewrite: s.autoHostRewrite === true,
-      timeoutMs: s.timeoutMs ?? mod.clusterRequestTimeoutMs ?? 3000,
-      idleTimeoutMs: s.idleTimeoutMs ?? 0,
-      ...(retry ? { retry } : {}),
-      upgrades: [...new Set(upgrades)].sort(),
-      ...(hash ? { hashPolicy: hash } : {}),
-      grpc: s.grpc === true,
-      priority: s.priority?.toLowerCase() === 'high' ? 'high' : 'default',
-      caseSensitive: info.caseSensitive,
-      removeRequest: removeList(s.removeRequestHeaders),
-      responseHeaders: {
-        add: headerValues(s.addResponseHeaders),
-        remove: removeList(s.removeResponseHeaders),
-      },
-      ...(cors ? { cors: toCorsPolicy(cors) } : {}),
-      contextExtensions: Object.fromEntries(
-        Object.keys(ext)
-          .sort()
-          .map((k) => [k, ext[k]!]),
-      ),
-      bypass: s.bypassAuth === true,
-      ...(lrl ? { localRateLimit: lrl } : {}),
-    },
+  const ext = s.authContextExtensions;
+  // Plain assignments rather than conditional spreads: this runs once per Mapping.
+  const attrs: MemberRoute['attrs'] = {
+    autoHostRewrite: s.autoHostRewrite === true,
+    timeoutMs: s.timeoutMs ?? mod.clusterRequestTimeoutMs ?? 3000,
+    idleTimeoutMs: s.idleTimeoutMs ?? 0,
+    upgrades,
+    grpc: s.grpc === true,
+    priority: s.priority !== undefined && s.priority.toLowerCase() === 'high' ? 'high' : 'default',
+    caseSensitive: info.caseSensitive,
+    removeRequest: removeList(s.removeRequestHeaders),
+    responseHeaders:
+      s.addResponseHeaders === undefined && s.removeResponseHeaders === undefined
+        ? { add: [], remove: [] }
+        : { add: headerValues(s.addResponseHeaders), remove: removeList(s.removeResponseHeaders) },
+    contextExtensions:
+      ext === undefined
+        ? {}
+        : Object.fromEntries(
+            Object.keys(ext)
+              .sort()
+              .map((k) => [k, ext[k]!]),
+          ),
+    bypass: s.bypassAuth === true,
   };
+  if (rewrite) attrs.rewrite = rewrite;
+  if (retry) attrs.retry = retry;
+  if (hash) attrs.hashPolicy = hash;
+  if (cors) attrs.cors = toCorsPolicy(cors);
+  if (lrl) attrs.localRateLimit = lrl;
+  const out: MemberRoute = { info, cluster, addRequest, attrs };
+  if (s.hostRewrite) out.hostRewrite = s.hostRewrite;
+  return out;
 }
 
 function statsName(key: string): string {
@@ -503,34 +508,35 @@ export function compileGroup(
     const sameAdd =
       members.length === 1 ||
       members.every((m) => stableStringify(m.addRequest) === stableStringify(first.addRequest));
-    const clusters: IRWeightedCluster[] = members.map((m, i) => ({
-      cluster: m.cluster,
-      ...(!sameHostRewrite && m.hostRewrite ? { hostRewrite: m.hostRewrite } : {}),
-      ...(!sameAdd && m.addRequest.length > 0 ? { requestHeaders: { add: m.addRequest, remove: [] } } : {}),
+    // Objects are built key by key in sorted order (no conditional spreads: this is the hot path,
+    // and sorted keys let stableStringify use native JSON).
+    const clusters: IRWeightedCluster[] = members.map((m, i) => {
+      const c = { cluster: m.cluster } as IRWeightedCluster;
+      if (!sameHostRewrite && m.hostRewrite) c.hostRewrite = m.hostRewrite;
+      if (!sameAdd && m.addRequest.length > 0) c.requestHeaders = { add: m.addRequest, remove: [] };
       // Which Mapping contributed a backend matters only when there are several.
-      ...(members.length > 1
-        ? {
-            source: { kind: 'Mapping', name: m.info.m.metadata.name, namespace: m.info.m.metadata.namespace },
-          }
-        : {}),
-      weight: weights[i]!,
-    }));
-    const action: IRRouteActionForward = {
-      autoHostRewrite: a.autoHostRewrite,
-      clusters,
-      grpc: a.grpc,
-      ...(a.hashPolicy ? { hashPolicy: a.hashPolicy } : {}),
-      ...(sameHostRewrite && first.hostRewrite ? { hostRewrite: first.hostRewrite } : {}),
-      idleTimeoutMs: a.idleTimeoutMs,
-      kind: 'forward',
-      mirrors,
-      priority: a.priority,
-      ...(a.retry ? { retry: a.retry } : {}),
-      ...(a.rewrite ? { rewrite: a.rewrite } : {}),
-      timeoutMs: a.timeoutMs,
-      upgrades: a.upgrades,
-    };
-    return {
+      if (members.length > 1)
+        c.source = { kind: 'Mapping', name: m.info.m.metadata.name, namespace: m.info.m.metadata.namespace };
+      c.weight = weights[i]!;
+      return c;
+    });
+    const action = { autoHostRewrite: a.autoHostRewrite, clusters, grpc: a.grpc } as IRRouteActionForward;
+    if (a.hashPolicy) action.hashPolicy = a.hashPolicy;
+    if (sameHostRewrite && first.hostRewrite) action.hostRewrite = first.hostRewrite;
+    action.idleTimeoutMs = a.idleTimeoutMs;
+    action.kind = 'forward';
+    action.mirrors = mirrors;
+    action.priority = a.priority;
+    if (a.retry) action.retry = a.retry;
+    if (a.rewrite) action.rewrite = a.rewrite;
+    action.timeoutMs = a.timeoutMs;
+    action.upgrades = a.upgrades;
+    const match = { caseSensitive: a.caseSensitive } as IRRoute['match'];
+    if (fraction !== undefined) match.fraction = fraction;
+    match.headers = headers;
+    match.path = first.info.path;
+    match.queryParams = queryParams;
+    const route = {
       action,
       auth: {
         bypassExtAuthz: a.bypass,
@@ -539,23 +545,20 @@ export function compileGroup(
         jwtProviders: [],
       },
       authorizationPolicies: [],
-      ...(a.cors ? { cors: a.cors } : {}),
-      group: groupId,
-      ...(a.localRateLimit ? { localRateLimit: a.localRateLimit } : {}),
-      match: {
-        caseSensitive: a.caseSensitive,
-        ...(fraction !== undefined ? { fraction } : {}),
-        headers,
-        path: first.info.path,
-        queryParams,
-      },
-      name,
-      rateLimits,
-      requestHeaders: { add: sameAdd ? first.addRequest : [], remove: a.removeRequest },
-      responseHeaders: a.responseHeaders,
-      sources,
-      statsName: statsName(name.replace(/#\d+$/, '')),
-    };
+    } as unknown as IRRoute;
+    if (a.cors) route.cors = a.cors;
+    route.group = groupId;
+    if (a.localRateLimit) route.localRateLimit = a.localRateLimit;
+    route.match = match;
+    route.name = name;
+    route.rateLimits = rateLimits;
+    route.requestHeaders = { add: sameAdd ? first.addRequest : [], remove: a.removeRequest };
+    route.responseHeaders = a.responseHeaders;
+    route.sources = sources;
+    route.statsName = statsName(
+      fraction === undefined && !name.includes('#') ? name : name.replace(/#\d+$/, ''),
+    );
+    return route;
   };
   const groupName = primary.key;
   if (sameAttrs) {

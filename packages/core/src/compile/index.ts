@@ -39,11 +39,12 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
 }
 
-const byName = (a: Resource, b: Resource) => {
-  const x = `${a.metadata.namespace}/${a.metadata.name}`;
-  const y = `${b.metadata.namespace}/${b.metadata.name}`;
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+/** Sorts resources by namespace/name (keys computed once per resource). */
+function sortByName<T extends Resource>(list: T[]): T[] {
+  const keyed = list.map((r) => ({ r, k: `${r.metadata.namespace}/${r.metadata.name}` }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.r);
+}
 
 function ambassadorIds(r: Resource): string[] {
   const id = (r.spec as { ambassadorId?: string | string[] }).ambassadorId;
@@ -113,8 +114,15 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     }
     return true;
   });
+  const byKind = new Map<string, Resource[]>();
+  for (const r of active) {
+    const list = byKind.get(r.kind);
+    if (list) list.push(r);
+    else byKind.set(r.kind, [r]);
+  }
+  for (const [k, list] of byKind) byKind.set(k, sortByName(list));
   const of = <K extends Resource['kind']>(kind: K) =>
-    active.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind).sort(byName);
+    (byKind.get(kind) ?? []) as Array<Extract<Resource, { kind: K }>>;
 
   for (const t of of('TLSContext') as TLSContext[]) {
     if (!ctx.tlsContexts.has(t.metadata.name)) ctx.tlsContexts.set(t.metadata.name, t);
@@ -221,7 +229,10 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
   const rename = shortenClusterNames(used);
   const newName = (n: string) => rename.get(n) ?? n;
   const clusters: IRCluster[] = [...used]
-    .map((n) => ({ ...ctx.clusters.get(n)!.cluster, name: newName(n) }))
+    .map((n) => {
+      const c = ctx.clusters.get(n)!.cluster;
+      return rename.has(n) ? { ...c, name: newName(n) } : c;
+    })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const finalListeners =
     rename.size === 0

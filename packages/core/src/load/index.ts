@@ -107,7 +107,6 @@ function loadChunk(
   base: DocContext,
   opts?: LoadOptions,
 ): void {
-  if (!/\S/.test(text.replace(/#.*$/gm, ''))) return; // blank or comments only
   const ctx: DocContext = { ...base, index, source: withFile({ line: firstLine, column: 1 }, opts?.file) };
   ctx.locate = lazyLocator({ text, line: firstLine }, opts?.file);
   // Fast path for the plain YAML subset manifests use; anything else goes through `yaml`.

@@ -14,6 +14,7 @@ import {
 } from '../model/schema.js';
 import { SPEC_SCHEMAS } from '../model/schemas.js';
 import { type DocContext, pushDiag, setLocator } from './context.js';
+import { flattenIstioRules } from './istio-rules.js';
 import { normalizeLabels, rateLimitsToLabels } from './labels.js';
 import { convertLegacySpec, renameLegacyRawFields } from './legacy.js';
 
@@ -310,6 +311,8 @@ function loadTyped(
     }
     if (specRaw.labels !== undefined) specRaw.labels = normalizeLabels(specRaw.labels, 'spec.labels', issues);
   }
+  if (kind === 'AuthorizationPolicy' && specRaw.rules !== undefined)
+    specRaw.rules = flattenIstioRules(specRaw.rules, issues);
   if (kind === 'Module' && isPlainObject(specRaw.config)) {
     const config = { ...specRaw.config };
     specRaw.config = config;

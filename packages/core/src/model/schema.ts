@@ -44,8 +44,16 @@ export const dep = (s: Schema, deprecated: string): Field => ({ s, deprecated })
 
 /** `snake_case` → `camelCase`; camelCase input is returned unchanged. */
 export function snakeToCamel(key: string): string {
-  return key.includes('_') ? key.replace(/_+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase()) : key;
+  if (!key.includes('_')) return key;
+  let camel = camelCache.get(key);
+  if (camel === undefined) {
+    camel = key.replace(/_+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
+    // Field names repeat across thousands of resources; user map keys are bounded by the cap.
+    if (camelCache.size < 10_000) camelCache.set(key, camel);
+  }
+  return camel;
 }
+const camelCache = new Map<string, string>();
 
 /** `camelCase` → `snake_case`, used to name fields in messages the way Ambassador users write them. */
 export function camelToSnake(key: string): string {

@@ -22,7 +22,19 @@ export function checkHostGlob(glob: string): string | undefined {
   return undefined;
 }
 
+const parsedGlobs = new Map<string, HostGlob>();
+
 export function parseHostGlob(glob: string): HostGlob {
+  let parsed = parsedGlobs.get(glob);
+  if (parsed === undefined) {
+    parsed = parseUncached(glob);
+    // Hostnames repeat across many Mappings; the cap bounds memory for adversarial input.
+    if (parsedGlobs.size < 10_000) parsedGlobs.set(glob, parsed);
+  }
+  return parsed;
+}
+
+function parseUncached(glob: string): HostGlob {
   const g = glob.toLowerCase();
   if (g === '*' || g === '') return { kind: 'any' };
   if (g.startsWith('*')) return { kind: 'suffix', value: g.slice(1) };
@@ -30,7 +42,15 @@ export function parseHostGlob(glob: string): HostGlob {
   return { kind: 'exact', value: g };
 }
 
-/** True when `name` (a concrete host) matches `glob`. */
+/**
+ * True when `name` (a concrete host) matches `glob`.
+ *
+ * @example
+ * ```ts
+ * hostMatches('*.example.com', 'a.b.example.com'); // true (a leading * may span dots)
+ * hostMatches('*.example.com', 'example.com');     // false
+ * ```
+ */
 export function hostMatches(glob: string, name: string): boolean {
   const g = parseHostGlob(glob);
   const n = name.toLowerCase();
@@ -47,8 +67,13 @@ export function hostMatches(glob: string, name: string): boolean {
 }
 
 /**
- * True when two globs can match a common hostname (Emissary `hostglob_matches`), e.g.
- * `*.example.com` and `api.*` overlap on `api.example.com`.
+ * True when two globs can match a common hostname (Emissary `hostglob_matches`).
+ *
+ * @example
+ * ```ts
+ * hostGlobsOverlap('*.example.com', 'api.*'); // true: both match api.example.com
+ * hostGlobsOverlap('a.example.com', 'b.example.com'); // false
+ * ```
  */
 export function hostGlobsOverlap(a: string, b: string): boolean {
   const x = parseHostGlob(a);

@@ -50,6 +50,8 @@ export function isCanonical(value: unknown): boolean {
 }
 
 function isArrayIndex(key: string): boolean {
+  const c = key.charCodeAt(0);
+  if (c < 48 || c > 57) return false;
   return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 4294967295;
 }
 

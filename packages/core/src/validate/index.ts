@@ -3,6 +3,7 @@ import type { Module } from '../model/module.js';
 import type { Resource } from '../model/resource.js';
 import { checkValue, displayPath, isPlainObject, type SchemaIssue } from '../model/schema.js';
 import { SPEC_SCHEMAS } from '../model/schemas.js';
+import { stableStringify } from '../util/stable-json.js';
 import {
   validateAuthorizationPolicy,
   validateAuthService,
@@ -51,7 +52,9 @@ export function validateAll(resources: Resource[]): ValidationResult {
   const modules = list.filter(
     (r): r is Module => isResourceLike(r) && r.kind === 'Module' && r.metadata.name === 'ambassador',
   );
-  const sortedModules = [...modules].sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace));
+  const sortedModules = [...modules].sort((a, b) =>
+    a.metadata.namespace < b.metadata.namespace ? -1 : a.metadata.namespace > b.metadata.namespace ? 1 : 0,
+  );
   const module = sortedModules[0];
   for (const extra of sortedModules.slice(1)) {
     diagnostics.push(
@@ -74,7 +77,38 @@ export function validateAll(resources: Resource[]): ValidationResult {
     defaultResolver: typeof config.resolver === 'string' ? config.resolver : 'kubernetes-service',
   };
 
-  const seen = new Map<string, Resource>();
+  // Duplicates (same kind/namespace/name) are resolved independently of input order: identical
+  // copies collapse into one (a notice), differing copies are all rejected (an error each).
+  const copies = new Map<string, Resource[]>();
+  for (const r of list) {
+    if (!isResourceLike(r)) continue;
+    const key = KEY(r);
+    const group = copies.get(key);
+    if (group) group.push(r);
+    else copies.set(key, [r]);
+  }
+  const content = (r: Resource) => stableStringify({ a: r.apiVersion, m: r.metadata, s: r.spec });
+  const where = (r: Resource) => (r.source ? `${r.source.file ?? '-'}:${r.source.line}` : 'code');
+  for (const group of copies.values()) {
+    if (group.length < 2) continue;
+    const identical = group.every((r) => content(r) === content(group[0]!));
+    const places = group.map(where).join(', ');
+    group.forEach((r, i) => {
+      if (identical && i === 0) return;
+      if (!identical || i > 0) invalid.add(r);
+      diagnostics.push(
+        diagFor(
+          r,
+          'metadata.name',
+          identical
+            ? `${r.kind} ${r.metadata.namespace}/${r.metadata.name} is defined ${group.length} times with identical content (${places}); using one`
+            : `${r.kind} ${r.metadata.namespace}/${r.metadata.name} is defined ${group.length} times with different content (${places}); all copies are ignored`,
+          identical ? 'notice' : 'error',
+          'duplicate-resource',
+        ),
+      );
+    });
+  }
   for (const r of list) {
     if (!isResourceLike(r)) {
       diagnostics.push({
@@ -86,23 +120,6 @@ export function validateAll(resources: Resource[]): ValidationResult {
       });
       continue;
     }
-    const key = KEY(r);
-    const first = seen.get(key);
-    if (first) {
-      const where = first.source ? ` at ${first.source.file ?? '-'}:${first.source.line}` : '';
-      diagnostics.push(
-        diagFor(
-          r,
-          'metadata.name',
-          `duplicate ${r.kind} ${r.metadata.namespace}/${r.metadata.name} (first defined${where}); ignored`,
-          'error',
-          'duplicate-resource',
-        ),
-      );
-      invalid.add(r);
-      continue;
-    }
-    seen.set(key, r);
     if (invalid.has(r)) continue;
     const rep = new Reporter(r);
     validateOne(r, rep, ctx);

@@ -299,6 +299,9 @@ export function validateLoadBalancer(
         `${lb.policy} needs exactly one hash source (cookie, header or source_ip), got ${sources.length === 0 ? 'none' : sources.map(snake).join(' and ')}`,
       );
   }
+  const cookie = lb.cookie as { ttl?: string } | undefined;
+  if (cookie?.ttl !== undefined && parseDurationMs(cookie.ttl) === undefined)
+    rep.error(`${path}.cookie.ttl`, `expected a duration such as "3600s" or "1h", got "${cookie.ttl}"`);
   if (lb.policy !== undefined && lb.policy !== 'round_robin' && resolver !== 'kubernetes-endpoint')
     rep.error(
       `${path}.policy`,

@@ -52,12 +52,16 @@ function typeVersion(items: ReadonlyMap<string, EncodedResource>): string {
   return h.digest('hex').slice(0, 16);
 }
 
-function* objects(value: JsonValue): Generator<JsonObject> {
+/** Calls `visit` for every object inside `value` (depth first). */
+function eachObject(value: JsonValue, visit: (o: JsonObject) => void): void {
   if (Array.isArray(value)) {
-    for (const v of value) yield* objects(v);
+    for (const v of value) eachObject(v, visit);
   } else if (value !== null && typeof value === 'object') {
-    yield value;
-    for (const v of Object.values(value)) yield* objects(v);
+    visit(value);
+    for (const k in value) {
+      const v = value[k];
+      if (v !== null && typeof v === 'object') eachObject(v, visit);
+    }
   }
 }
 
@@ -66,6 +70,11 @@ function* objects(value: JsonValue): Generator<JsonObject> {
  * fetches by RDS, every ClusterLoadAssignment an EDS cluster waits for and every SDS secret a
  * listener or cluster references must be in the snapshot (else Envoy and gRPC clients wait
  * forever for it). Names are unique per type.
+ *
+ * @example
+ * ```ts
+ * const problems = checkConsistency(translate(ir).resources); // [] when consistent
+ * ```
  */
 export function checkConsistency(resources: Partial<XdsResources>): Diagnostic[] {
   const problems: Diagnostic[] = [];
@@ -94,7 +103,7 @@ export function checkConsistency(resources: Partial<XdsResources>): Diagnostic[]
   ];
   for (const [kind, list] of owners) {
     for (const r of list ?? []) {
-      for (const o of objects(r)) {
+      eachObject(r, (o) => {
         const rds = o.rds as JsonObject | undefined;
         if (
           rds &&
@@ -129,7 +138,7 @@ export function checkConsistency(resources: Partial<XdsResources>): Diagnostic[]
             severity: 'error',
             code: 'missing-secret',
           });
-      }
+      });
     }
   }
   return problems;
@@ -191,7 +200,15 @@ export function createSnapshot(input: SnapshotInput): { snapshot?: Snapshot; dia
   return { snapshot: { version: input.version, types }, diagnostics };
 }
 
-/** Translates an IR and builds its snapshot; diagnostics include the translation's. */
+/**
+ * Translates an IR and builds its snapshot; diagnostics include the translation's.
+ *
+ * @example
+ * ```ts
+ * const { snapshot } = snapshotFromIR(ir);
+ * if (snapshot) server.setSnapshot('edge', snapshot);
+ * ```
+ */
 export function snapshotFromIR(
   ir: GatewayIR,
   options: Omit<TranslateOptions, 'mode'> = {},

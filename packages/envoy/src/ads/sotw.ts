@@ -142,7 +142,9 @@ export class SotwStream {
       };
       this.#types.set(req.typeUrl, st);
     }
-    if (req.responseNonce !== '') {
+    // A nonce from before this stream (a client reconnecting) answers nothing we sent: treat the
+    // request as an initial one rather than as stale, or the client would never hear back.
+    if (req.responseNonce !== '' && st.inflight.length > 0) {
       if (!st.inflight.includes(req.responseNonce)) {
         this.#host.metrics.staleRequests++;
         return;

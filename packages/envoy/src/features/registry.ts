@@ -106,6 +106,11 @@ export const DEFAULT_HTTP_FEATURES: readonly HttpFeature[] = [
 /**
  * Sorts features by {@link HTTP_FILTER_ORDER} and checks the registry is well formed: known
  * names, no duplicates, the router present.
+ *
+ * @example
+ * ```ts
+ * translate(ir, { httpFeatures: orderHttpFeatures([...DEFAULT_HTTP_FEATURES, myFeature]) });
+ * ```
  */
 export function orderHttpFeatures(features: readonly HttpFeature[]): HttpFeature[] {
   const seen = new Set<string>();

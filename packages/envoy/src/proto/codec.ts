@@ -891,10 +891,8 @@ function encodeBody(
     scratchLevel = { fields: [], values: [], keys: [] };
     LEVELS[level] = scratchLevel;
   }
+  // Entries beyond `n` are stale leftovers of earlier messages and are never read.
   const { fields, values, keys } = scratchLevel;
-  fields.length = 0;
-  values.length = 0;
-  keys.length = 0;
   const present = Object.keys(v);
   let n = 0;
   for (let k = 0; k < present.length; k++) {
@@ -924,10 +922,7 @@ function encodeBody(
     keys[i] = key;
     n++;
   }
-  fields.length = n;
-  values.length = n;
-  keys.length = n;
-  for (let i = 0; i < fields.length; i++) {
+  for (let i = 0; i < n; i++) {
     const f = fields[i] as FieldCodec;
     const value = values[i] as JsonValue;
     PATH.push(keys[i] as string);
@@ -948,8 +943,9 @@ function encodeBody(
     PATH.pop();
   }
   for (const f of codec.required) {
-    const i = fields.indexOf(f);
-    if (i === -1 || values[i] === null) {
+    let i = 0;
+    while (i < n && fields[i] !== f) i++;
+    if (i === n || values[i] === null) {
       PATH.push(f.name);
       fail(`is required in ${codec.fullName}`);
     }
@@ -991,6 +987,12 @@ export function encodeMessage(typeName: string, json: JsonValue): Uint8Array {
 /**
  * Encodes a resource given as JSON with `@type` as a `google.protobuf.Any` message
  * (`type_url` + encoded `value`): the exact bytes of one entry of `DiscoveryResponse.resources`.
+ *
+ * @example
+ * ```ts
+ * const { any } = encodeAny(resources.clusters[0]);
+ * decodeAny(any); // equals resources.clusters[0]
+ * ```
  */
 export function encodeAny(json: JsonObject): { typeUrl: string; any: Uint8Array; value: Uint8Array } {
   const url = json['@type'];
@@ -1145,6 +1147,11 @@ function messageToJson(codec: MessageCodec, m: Decoded): JsonValue {
  * Decodes binary `typeName` into canonical proto3 JSON with snake_case names, the same shape
  * {@link encodeMessage} accepts, so `decodeMessage(t, encodeMessage(t, x))` equals `x` for every
  * `x` written in canonical form.
+ *
+ * @example
+ * ```ts
+ * decodeMessage('envoy.config.cluster.v3.Cluster', bytes); // { name: 'a', type: 'EDS', ... }
+ * ```
  */
 export function decodeMessage(typeName: string, bytes: Uint8Array): JsonValue {
   const codec = codecFor(typeName);

@@ -3,13 +3,13 @@ import {
   type CompileOptions,
   type CompileResult,
   type ConfigSink,
-  compile,
   type Diagnostic,
   type GatewayIR,
+  type IRCluster,
   type Resource,
 } from '@gateway/core';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { applyEndpointSlices, type EndpointSource, SERVICE_NAME_LABEL } from '../read/endpoint-slices.js';
+import { applyEndpointSlices, type EndpointCacheEntry, type EndpointSource, SERVICE_NAME_LABEL } from '../read/endpoint-slices.js';
 import { DEFAULT_CONTROLLER_NAME, isIngressServed } from '../read/ingress-class.js';
 import { CONFIG_ANNOTATION, isGatewaySourceObject, type ParsedObject, parseObject } from '../read/objects.js';
 import { applySecrets } from '../read/secrets.js';
@@ -17,9 +17,11 @@ import { splitServiceHost } from '../service-ref.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, LoadBalancerIngress, Secret, Service } from '../types.js';
 import { errorMessage } from './backoff.js';
 import { EventRecorder, type EventProblem, type EventTarget } from './events.js';
+import { IncrementalCompiler } from './incremental.js';
 import { type InformerTiming, KindInformer } from './informer.js';
 import { type WatchedKind, watchedKinds } from './kinds.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
+import { StableSealer } from './stable-seal.js';
 import { IngressStatusWriter } from './status.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -69,6 +71,8 @@ export interface CycleInfo {
   startedAt: number;
   appliedAt?: number;
   compiled: boolean;
+  /** The compile touched only the changed route groups. */
+  incremental: boolean;
   compileMs: number;
   postProcessMs: number;
   applied: boolean;
@@ -78,7 +82,10 @@ export interface CycleInfo {
 
 export interface ControllerStats {
   cycles: number;
+  /** Compiles of every resource. */
   compiles: number;
+  /** Updates that compiled only the route groups a change touched. */
+  incrementalCompiles: number;
   applies: number;
   parses: number;
   watchErrors: number;
@@ -139,7 +146,7 @@ export function createController(opts: ControllerOptions): Controller {
 }
 
 class GatewayController implements Controller {
-  readonly stats: ControllerStats = { cycles: 0, compiles: 0, applies: 0, parses: 0, watchErrors: 0, statusPatches: 0, eventsWritten: 0 };
+  readonly stats: ControllerStats = { cycles: 0, compiles: 0, incrementalCompiles: 0, applies: 0, parses: 0, watchErrors: 0, statusPatches: 0, eventsWritten: 0 };
   private readonly kinds: WatchedKind[];
   private readonly informers: KindInformer[] = [];
   private readonly log: (level: LogLevel, message: string) => void;
@@ -148,6 +155,15 @@ class GatewayController implements Controller {
 
   // Caches, all keyed `namespace/name`.
   private readonly parsed = new Map<string, ParsedEntry>();
+  /** Gateway resources per parsed object (what the compiler sees), and their previous state since the last compile. */
+  private readonly resourcesByObject = new Map<string, readonly Resource[]>();
+  private readonly changedObjects = new Map<string, readonly Resource[]>();
+  private readonly sealer = new StableSealer();
+  private readonly compiler: IncrementalCompiler;
+  /** Per Service: bumped when the Service or its EndpointSlices change (endpoint reuse key). */
+  private readonly serviceStamps = new Map<string, number>();
+  private readonly endpointResults = new WeakMap<IRCluster, EndpointCacheEntry>();
+  private readonly clusterCandidates = new WeakMap<IRCluster, string | null>();
   private readonly services = new Map<string, Service>();
   private readonly ingresses = new Map<string, Ingress>();
   private readonly ingressClasses = new Map<string, IngressClass>();
@@ -210,6 +226,7 @@ class GatewayController implements Controller {
     } else {
       this.leader = true;
     }
+    this.compiler = new IncrementalCompiler(opts.compile ?? {}, this.sealer, true);
     this.events = new EventRecorder(opts.kubeConfig, { component, instance: this.elector?.identity, onError });
     this.status = new IngressStatusWriter(opts.kubeConfig, onError);
   }
@@ -282,6 +299,7 @@ class GatewayController implements Controller {
       case 'services': {
         const prev = this.services.get(k);
         this.services.set(k, obj as Service);
+        if (JSON.stringify(prev?.spec) !== JSON.stringify(obj.spec)) this.bumpService(k);
         this.reparse(`Service|${k}`, obj);
         if (this.candidateServices.has(k) && JSON.stringify(prev?.spec) !== JSON.stringify(obj.spec)) this.postDirty = true;
         if (this.isPublishService(k)) this.statusDirty = true;
@@ -315,6 +333,7 @@ class GatewayController implements Controller {
     switch (kind.key) {
       case 'services':
         this.services.delete(k);
+        this.bumpService(k);
         this.dropParsed(`Service|${k}`);
         if (this.candidateServices.has(k)) this.postDirty = true;
         if (this.isPublishService(k)) this.statusDirty = true;
@@ -366,16 +385,25 @@ class GatewayController implements Controller {
     const cached = this.parsed.get(cacheKey);
     if (cached && cached.fingerprint === fingerprint) return;
     this.stats.parses++;
-    this.parsed.set(cacheKey, { fingerprint, parsed: parseObject(obj, { ...this.policy(), defaultNamespace: 'default' }) });
+    const parsed = parseObject(obj, { ...this.policy(), defaultNamespace: 'default' });
+    this.parsed.set(cacheKey, { fingerprint, parsed });
+    this.setResources(cacheKey, parsed.resources);
+  }
+
+  private dropParsed(cacheKey: string): void {
+    if (this.parsed.delete(cacheKey)) this.setResources(cacheKey, undefined);
+  }
+
+  private setResources(cacheKey: string, resources: readonly Resource[] | undefined): void {
+    if (!this.changedObjects.has(cacheKey)) this.changedObjects.set(cacheKey, this.resourcesByObject.get(cacheKey) ?? []);
+    if (resources) this.resourcesByObject.set(cacheKey, resources);
+    else this.resourcesByObject.delete(cacheKey);
     this.resourcesDirty = true;
     this.eventsDirty = true;
   }
 
-  private dropParsed(cacheKey: string): void {
-    if (this.parsed.delete(cacheKey)) {
-      this.resourcesDirty = true;
-      this.eventsDirty = true;
-    }
+  private bumpService(k: string): void {
+    this.serviceStamps.set(k, (this.serviceStamps.get(k) ?? 0) + 1);
   }
 
   private indexSlice(slice: EndpointSlice): void {
@@ -392,6 +420,7 @@ class GatewayController implements Controller {
       this.slicesByService.set(owner, slices);
     }
     slices.set(k, slice);
+    this.bumpService(owner);
     if (this.candidateServices.has(owner)) this.postDirty = true;
   }
 
@@ -402,6 +431,7 @@ class GatewayController implements Controller {
     const slices = this.slicesByService.get(owner);
     slices?.delete(k);
     if (slices && slices.size === 0) this.slicesByService.delete(owner);
+    this.bumpService(owner);
     if (this.candidateServices.has(owner)) this.postDirty = true;
   }
 
@@ -449,18 +479,23 @@ class GatewayController implements Controller {
     let compileMs = 0;
     let postProcessMs = 0;
     let compiledNow = false;
+    let incremental = false;
     if (this.resourcesDirty || !this.compiled) {
       this.resourcesDirty = false;
-      const resources: Resource[] = [];
-      for (const entry of this.parsed.values()) for (const r of entry.parsed.resources) resources.push(r);
+      const changed = new Map(this.changedObjects);
+      this.changedObjects.clear();
       const t0 = performance.now();
-      this.compiled = compile(resources, this.opts.compile);
+      const result = this.compiled ? this.compiler.update(this.resourcesByObject, changed) : this.compiler.full(this.resourcesByObject);
+      this.compiled = result;
       compileMs = performance.now() - t0;
       compiledNow = true;
-      this.stats.compiles++;
+      incremental = result.incremental;
+      if (result.incremental) this.stats.incrementalCompiles++;
+      else this.stats.compiles++;
+      if (result.fallback && result.fallback !== 'global-change') this.log('debug', `full compile (${result.fallback})`);
       this.postDirty = true;
       this.eventsDirty = true;
-      this.candidateServices = candidateServices(this.compiled.ir, this.opts.compile?.gatewayNamespace ?? 'default');
+      this.candidateServices = candidateServices(this.compiled.ir, this.opts.compile?.gatewayNamespace ?? 'default', this.clusterCandidates);
     }
     let ir = this.lastIR;
     if (this.postDirty || !ir) {
@@ -494,6 +529,7 @@ class GatewayController implements Controller {
       startedAt,
       appliedAt,
       compiled: compiledNow,
+      incremental,
       compileMs,
       postProcessMs,
       applied,
@@ -504,7 +540,8 @@ class GatewayController implements Controller {
 
   private postProcess(base: GatewayIR): GatewayIR {
     const diagnostics: Diagnostic[] = [];
-    const withSecrets = applySecrets(base, (ns, name) => this.secrets.get(`${ns}/${name}`));
+    const seal = (body: Omit<GatewayIR, 'version' | 'schema'>) => this.sealer.seal(body);
+    const withSecrets = applySecrets(base, (ns, name) => this.secrets.get(`${ns}/${name}`), { seal });
     diagnostics.push(...withSecrets.diagnostics);
     let ir = withSecrets.ir;
     this.referencedSecrets = new Set(base.secrets.filter((s) => s.kubernetesSecret).map((s) => `${s.kubernetesSecret!.namespace}/${s.kubernetesSecret!.name}`));
@@ -516,11 +553,18 @@ class GatewayController implements Controller {
       const withEndpoints = applyEndpointSlices(ir, source, {
         gatewayNamespace: this.opts.compile?.gatewayNamespace ?? 'default',
         mode: this.opts.endpointDiscovery ?? 'eds',
+        seal,
+        cache: { stamp: (ns, name) => this.serviceStamps.get(`${ns}/${name}`) ?? 0, results: this.endpointResults },
       });
       diagnostics.push(...withEndpoints.diagnostics);
       ir = withEndpoints.ir;
     }
     this.postDiagnostics = diagnostics;
+    // Incremental compiles leave sealing to here, so the IR is hashed once.
+    if (ir.version === '') {
+      const { version: _v, schema: _s, ...body } = ir;
+      ir = this.sealer.seal(body);
+    }
     return ir;
   }
 
@@ -551,24 +595,31 @@ class GatewayController implements Controller {
 
   /** Error and warning diagnostics, attached to the Kubernetes objects that caused them. */
   private problems(): EventProblem[] {
-    const origins = new Map<string, EventTarget>();
     const out: EventProblem[] = [];
+    const reportable = (d: Diagnostic) => d.severity !== 'notice';
     const push = (target: EventTarget, d: Diagnostic) => {
-      if (d.severity === 'notice') return;
       const where = `${d.resource.kind} ${d.resource.namespace}/${d.resource.name}`;
       const path = d.path ? `${d.path}: ` : '';
       out.push({ target, reason: d.severity === 'error' ? 'InvalidConfig' : 'ConfigWarning', message: `${where}: ${path}${d.message}`, type: 'Warning' });
     };
-    for (const e of this.parsed.values()) {
+    const targetOf = (e: ParsedEntry): EventTarget => {
       const o = e.parsed.origin;
-      const target: EventTarget = { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name, ...(o.uid ? { uid: o.uid } : {}) };
-      for (const r of e.parsed.resources) origins.set(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`, target);
-      for (const d of e.parsed.diagnostics) push(target, d);
+      return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name, ...(o.uid ? { uid: o.uid } : {}) };
+    };
+    for (const e of this.parsed.values()) {
+      if (!e.parsed.diagnostics.some(reportable)) continue;
+      const target = targetOf(e);
+      for (const d of e.parsed.diagnostics) if (reportable(d)) push(target, d);
     }
-    const extra = [...(this.compiled?.diagnostics ?? []), ...this.postDiagnostics];
+    const extra = [...(this.compiled?.diagnostics ?? []), ...this.postDiagnostics].filter(reportable);
+    if (extra.length === 0) return out;
+    // Which object each gateway resource came from (built only when there is something to attach).
+    const origins = new Map<string, ParsedEntry>();
+    for (const e of this.parsed.values()) for (const r of e.parsed.resources) origins.set(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`, e);
     for (const d of extra) {
       const r = d.resource;
-      let target = origins.get(`${r.kind}/${r.namespace}/${r.name}`);
+      const entry = origins.get(`${r.kind}/${r.namespace}/${r.name}`);
+      let target = entry ? targetOf(entry) : undefined;
       if (!target && (r.kind === 'Secret' || r.kind === 'Service')) {
         const obj = r.kind === 'Secret' ? this.secrets.get(`${r.namespace}/${r.name}`) : this.services.get(`${r.namespace}/${r.name}`);
         target = { apiVersion: 'v1', kind: r.kind, namespace: r.namespace, name: r.name, ...(obj?.metadata?.uid ? { uid: obj.metadata.uid } : {}) };
@@ -589,17 +640,23 @@ function fingerprintOf(obj: KubeObject): string {
 }
 
 /** Services (`ns/name`) the IR's clusters may point at: their changes can change the IR. */
-function candidateServices(ir: GatewayIR, gatewayNamespace: string): Set<string> {
+function candidateServices(ir: GatewayIR, gatewayNamespace: string, memo: WeakMap<IRCluster, string | null>): Set<string> {
   const out = new Set<string>();
   for (const c of ir.clusters) {
-    const d = c.discovery;
-    if (d.kind === 'eds') {
-      const m = /^k8s\/([^/]+)\/([^/]+)\//.exec(d.serviceName);
-      if (m) out.add(`${m[1]}/${m[2]}`);
-    } else if (d.kind === 'dns') {
-      const s = splitServiceHost(d.host, gatewayNamespace);
-      if (s) out.add(`${s.namespace}/${s.name}`);
+    let key = memo.get(c);
+    if (key === undefined) {
+      key = null;
+      const d = c.discovery;
+      if (d.kind === 'eds') {
+        const m = /^k8s\/([^/]+)\/([^/]+)\//.exec(d.serviceName);
+        if (m) key = `${m[1]}/${m[2]}`;
+      } else if (d.kind === 'dns') {
+        const s = splitServiceHost(d.host, gatewayNamespace);
+        if (s) key = `${s.namespace}/${s.name}`;
+      }
+      memo.set(c, key);
     }
+    if (key) out.add(key);
   }
   return out;
 }

@@ -21,6 +21,23 @@ export interface ApplyEndpointSlicesOptions {
    * `static`: the endpoints are the cluster's fixed membership.
    */
   mode?: 'eds' | 'static';
+  /** Seals the result (default core's `sealIR`); the controller passes a memoising one. */
+  seal?: (body: Omit<GatewayIR, 'version' | 'schema'>) => GatewayIR;
+  /**
+   * Reuse across calls: a cluster object seen before with the same `stamp` of its Service gets
+   * the same result object back (unchanged objects keep their identity, so sealing stays cheap).
+   */
+  cache?: { stamp: (namespace: string, name: string) => number; results: WeakMap<IRCluster, EndpointCacheEntry> };
+}
+
+/** What {@link applyEndpointSlices} remembers per cluster object between calls. */
+export interface EndpointCacheEntry {
+  ref: ServiceRef | undefined;
+  /** Service stamp and mode the result was computed for (-1: no result yet). */
+  stamp: number;
+  mode: string;
+  cluster: IRCluster;
+  diagnostics: Diagnostic[];
 }
 
 /**
@@ -73,17 +90,32 @@ export function applyEndpointSlices(
   const gatewayNamespace = opts.gatewayNamespace ?? 'default';
   const diagnostics: Diagnostic[] = [];
   let changed = false;
+  const mode = opts.mode ?? 'eds';
+  const cache = opts.cache;
   const clusters = ir.clusters.map((cluster) => {
-    const ref = clusterServiceRef(cluster, gatewayNamespace, (ns, name) => source.service(ns, name) !== undefined);
+    const hit = cache?.results.get(cluster);
+    // Whether a name is a Service can change (the Service appears), so unresolved refs are retried.
+    const ref = hit?.ref ?? clusterServiceRef(cluster, gatewayNamespace, (ns, name) => source.service(ns, name) !== undefined);
     if (!ref) return cluster;
     const svc = source.service(ref.namespace, ref.name);
     if (!svc) return cluster;
-    const next = clusterWithEndpoints(cluster, ref, svc, source, opts.mode ?? 'eds', diagnostics);
+    const stamp = cache ? cache.stamp(ref.namespace, ref.name) : -1;
+    let next: IRCluster;
+    if (hit && hit.stamp === stamp && hit.mode === mode) {
+      next = hit.cluster;
+      if (hit.diagnostics.length) diagnostics.push(...hit.diagnostics);
+    } else {
+      const own: Diagnostic[] = [];
+      next = clusterWithEndpoints(cluster, ref, svc, source, mode, own);
+      diagnostics.push(...own);
+      cache?.results.set(cluster, { ref, stamp, mode, cluster: next, diagnostics: own });
+    }
     if (next !== cluster) changed = true;
     return next;
   });
   if (!changed) return { ir, diagnostics };
-  return { ir: sealIR({ ...ir, clusters }), diagnostics };
+  const { version: _v, schema: _s, ...body } = ir;
+  return { ir: (opts.seal ?? sealIR)({ ...body, clusters }), diagnostics };
 }
 
 function clusterWithEndpoints(

@@ -38,7 +38,11 @@ const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----/;
  * const { ir, diagnostics } = applySecrets(compiled, secretLookupFrom(secrets));
  * ```
  */
-export function applySecrets(ir: GatewayIR, lookup: SecretLookup): { ir: GatewayIR; diagnostics: Diagnostic[] } {
+export function applySecrets(
+  ir: GatewayIR,
+  lookup: SecretLookup,
+  opts: { seal?: (body: Omit<GatewayIR, 'version' | 'schema'>) => GatewayIR } = {},
+): { ir: GatewayIR; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   let changed = false;
   const secrets = ir.secrets.map((s): IRSecret => {
@@ -86,7 +90,8 @@ export function applySecrets(ir: GatewayIR, lookup: SecretLookup): { ir: Gateway
     return out;
   });
   if (!changed) return { ir, diagnostics };
-  return { ir: sealIR({ ...ir, secrets }), diagnostics };
+  const { version: _v, schema: _s, ...body } = ir;
+  return { ir: (opts.seal ?? sealIR)({ ...body, secrets }), diagnostics };
 }
 
 /** Kubernetes Secrets (`namespace/name`) an IR refers to. */

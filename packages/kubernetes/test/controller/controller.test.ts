@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Controller, createController } from '../../src/controller/controller.js';
+import { stableStringify } from '@gateway/core';
+import { createController } from '../../src/controller/controller.js';
+import { compileKubernetesObjects } from '../../src/read/objects.js';
 import { type FakeApiServer, startFakeApiServer } from '../../src/testing/fake-api-server.js';
 import type { KubeObject } from '../../src/types.js';
 import { annotatedService, endpointSlice, ingress, mappingCrd, plainService } from '../support/objects.js';
@@ -153,6 +155,26 @@ describe('controller (client-node against the loopback fake API server)', () => 
     expect(controller.stats.compiles).toBe(compiles);
     api.delete('discovery.k8s.io/v1', 'EndpointSlice', 'default', 'quote-1');
     await sink.waitFor((x) => !JSON.stringify(x.clusters).includes('10.0.0.1'), 2000, 'endpoint removed');
+  });
+
+  it('updates incrementally and stays equal to a full compile of the cluster', async () => {
+    const objects: KubeObject[] = [];
+    for (let i = 0; i < 30; i++) objects.push(annotatedService(`svc${i}`, `/p${i % 7}/`, { extra: i % 3 === 0 ? 'weight: 20\n' : '' }));
+    objects.push(endpointSlice('svc1-a', 'svc1', [{ ip: '10.0.0.1' }]));
+    const { api, sink, controller } = await setup(objects);
+    api.apply(annotatedService('svc4', '/moved/'));
+    api.delete('v1', 'Service', 'default', 'svc5');
+    api.create(annotatedService('svc99', '/p3/', { extra: 'method: POST\n' }));
+    await sink.waitFor((x) => hasRoute(x, '/moved/'), 2000, 'changes applied');
+    await controller.flush();
+    expect(controller.stats.incrementalCompiles).toBeGreaterThan(0);
+    const cluster = [
+      ...api.list('v1', 'Service').map((o) => ({ ...o, apiVersion: 'v1', kind: 'Service' })),
+      ...api.list('discovery.k8s.io/v1', 'EndpointSlice').map((o) => ({ ...o, apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' })),
+    ];
+    const expected = compileKubernetesObjects(cluster).ir;
+    expect(stableStringify(sink.last)).toBe(stableStringify(expected));
+    expect(sink.last!.version).toBe(expected.version);
   });
 
   it('works without the getambassador.io CRDs installed', async () => {

@@ -1,4 +1,11 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import {
+  type CounterSeries,
+  FastCounter,
+  FastHistogram,
+  type HistogramSeries,
+  registerFast,
+} from './fast-metrics.js';
 
 /**
  * Prometheus metrics, one registry per gateway (two gateways in one process don't collide).
@@ -14,21 +21,21 @@ function statusClass(status: number): number {
 
 /** Per-route metric handles, attached to the compiled route. */
 export interface RouteMetrics {
-  requests: Counter.Internal[];
-  duration: Histogram.Internal<string>;
+  requests: CounterSeries[];
+  duration: HistogramSeries;
 }
 
 export interface ClusterMetrics {
-  requests: Counter.Internal[];
-  duration: Histogram.Internal<string>;
+  requests: CounterSeries[];
+  duration: HistogramSeries;
 }
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly routeRequests: Counter<'route' | 'status_class'>;
-  private readonly routeDuration: Histogram<'route'>;
-  private readonly clusterRequests: Counter<'cluster' | 'status_class'>;
-  private readonly clusterDuration: Histogram<'cluster'>;
+  private readonly routeRequests: FastCounter;
+  private readonly routeDuration: FastHistogram;
+  private readonly clusterRequests: FastCounter;
+  private readonly clusterDuration: FastHistogram;
   private readonly upstreamErrors: Counter<'cluster' | 'reason'>;
   private readonly retries: Counter<'cluster'>;
   private readonly breakerOpens: Counter<'cluster'>;
@@ -45,32 +52,26 @@ export class GatewayMetrics {
     const inflight = opts.inflight;
     const registers = [this.registry];
     const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-    this.routeRequests = new Counter({
-      name: 'gateway_route_requests_total',
-      help: 'Requests by route and response status class.',
-      labelNames: ['route', 'status_class'],
-      registers,
-    });
-    this.routeDuration = new Histogram({
-      name: 'gateway_route_request_duration_seconds',
-      help: 'Downstream request duration by route, first byte in to last byte out.',
-      labelNames: ['route'],
+    this.routeRequests = new FastCounter(
+      'gateway_route_requests_total',
+      'Requests by route and response status class.',
+    );
+    this.routeDuration = new FastHistogram(
+      'gateway_route_request_duration_seconds',
+      'Downstream request duration by route, first byte in to last byte out.',
       buckets,
-      registers,
-    });
-    this.clusterRequests = new Counter({
-      name: 'gateway_cluster_requests_total',
-      help: 'Upstream requests by cluster and status class.',
-      labelNames: ['cluster', 'status_class'],
-      registers,
-    });
-    this.clusterDuration = new Histogram({
-      name: 'gateway_cluster_upstream_duration_seconds',
-      help: 'Time to upstream response headers by cluster.',
-      labelNames: ['cluster'],
+    );
+    this.clusterRequests = new FastCounter(
+      'gateway_cluster_requests_total',
+      'Upstream requests by cluster and status class.',
+    );
+    this.clusterDuration = new FastHistogram(
+      'gateway_cluster_upstream_duration_seconds',
+      'Time to upstream response headers by cluster.',
       buckets,
-      registers,
-    });
+    );
+    for (const m of [this.routeRequests, this.routeDuration, this.clusterRequests, this.clusterDuration])
+      registerFast(this.registry, m);
     this.upstreamErrors = new Counter({
       name: 'gateway_cluster_upstream_errors_total',
       help: 'Upstream failures by cluster and reason (connect-failure, timeout, reset, circuit-open, ...).',
@@ -135,8 +136,10 @@ export class GatewayMetrics {
     let m = this.routeCache.get(statsName);
     if (!m) {
       m = {
-        requests: STATUS_CLASSES.map((c) => this.routeRequests.labels(statsName, c)),
-        duration: this.routeDuration.labels(statsName),
+        requests: STATUS_CLASSES.map((c) =>
+          this.routeRequests.series_(`${statsName}\u0000${c}`, { route: statsName, status_class: c }),
+        ),
+        duration: this.routeDuration.series_(statsName, { route: statsName }),
       };
       this.routeCache.set(statsName, m);
     }
@@ -147,8 +150,10 @@ export class GatewayMetrics {
     let m = this.clusterCache.get(name);
     if (!m) {
       m = {
-        requests: STATUS_CLASSES.map((c) => this.clusterRequests.labels(name, c)),
-        duration: this.clusterDuration.labels(name),
+        requests: STATUS_CLASSES.map((c) =>
+          this.clusterRequests.series_(`${name}\u0000${c}`, { cluster: name, status_class: c }),
+        ),
+        duration: this.clusterDuration.series_(name, { cluster: name }),
       };
       this.clusterCache.set(name, m);
     }
@@ -156,12 +161,12 @@ export class GatewayMetrics {
   }
 
   recordRoute(m: RouteMetrics, status: number, seconds: number): void {
-    (m.requests[statusClass(status)] as Counter.Internal).inc();
+    (m.requests[statusClass(status)] as CounterSeries).value++;
     m.duration.observe(seconds);
   }
 
   recordCluster(m: ClusterMetrics, status: number, seconds: number): void {
-    (m.requests[statusClass(status)] as Counter.Internal).inc();
+    (m.requests[statusClass(status)] as CounterSeries).value++;
     m.duration.observe(seconds);
   }
 
@@ -193,7 +198,11 @@ export class GatewayMetrics {
     this.downstreamRejects.labels(reason).inc();
   }
 
-  /** Forgets label children of routes/clusters no longer in the config (keeps cardinality bounded). */
+  /**
+   * Forgets handle caches of routes/clusters no longer in the config, so a new route with a
+   * reused name starts from the same series. Series themselves are kept: counters must not go
+   * backwards for a scraper while old requests may still finish.
+   */
   prune(liveRoutes: ReadonlySet<string>, liveClusters: ReadonlySet<string>): void {
     for (const name of this.routeCache.keys()) if (!liveRoutes.has(name)) this.routeCache.delete(name);
     for (const name of this.clusterCache.keys()) if (!liveClusters.has(name)) this.clusterCache.delete(name);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { GatewayIR, IRExtAuthz } from '@gateway/core';
 import { Pool } from 'undici';
 import { authorizationService, GrpcClientPool, unaryCall } from './envoy-grpc.js';
-import { HOP_BY_HOP, headerValue, LogThrottle, localReply, readBounded } from './filter-util.js';
+import { HOP_BY_HOP, headerValue, LogThrottle, localReply, named, readBounded } from './filter-util.js';
 import type {
   FilterContext,
   FilterDeps,
@@ -412,4 +412,4 @@ function onError(
 }
 
 /** The default ext_authz factory. */
-export const extAuthzFilterFactory: HttpFilterFactory = createExtAuthzFilterFactory();
+export const extAuthzFilterFactory: HttpFilterFactory = named('ext_authz', createExtAuthzFilterFactory());

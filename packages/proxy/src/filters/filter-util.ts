@@ -171,3 +171,9 @@ export function localReply(
   }
   return { kind: 'respond', status, headers, body, reason };
 }
+
+/** Gives a factory a readable `name` (the pipeline names failing factories in diagnostics). */
+export function named<T extends (...args: never[]) => unknown>(name: string, fn: T): T {
+  Object.defineProperty(fn, 'name', { value: name });
+  return fn;
+}

@@ -76,6 +76,8 @@ export function parseJwks(text: string): { keys: JWK[] } | { error: string } {
 export interface JwksSource {
   /** Current keys; throws {@link JwksUnavailableError} when there are none. */
   getKeys(): Promise<KeySet>;
+  /** The keys on hand right now, without waiting (may start a background refresh). */
+  peek(): KeySet | undefined;
   /** Called when a token names an unknown `kid`; may refetch (rate-limited). */
   onUnknownKid(): Promise<KeySet | undefined>;
   close(): Promise<void>;
@@ -94,6 +96,9 @@ export class InlineJwks implements JwksSource {
   }
   async getKeys(): Promise<KeySet> {
     if (!this.set) throw new JwksUnavailableError(this.error ?? 'no keys');
+    return this.set;
+  }
+  peek(): KeySet | undefined {
     return this.set;
   }
   async onUnknownKid(): Promise<KeySet | undefined> {
@@ -130,15 +135,20 @@ export class RemoteJwks implements JwksSource {
     this.now = opts.now ?? Date.now;
   }
 
-  async getKeys(): Promise<KeySet> {
-    const now = this.now();
+  peek(): KeySet | undefined {
     if (this.set) {
+      const now = this.now();
       if (now - this.fetchedAt >= this.opts.cacheDurationMs && now >= this.nextAttemptAt && !this.inflight) {
         // Stale-while-revalidate: refresh in the background, answer with what we have.
         void this.refresh();
       }
-      return this.set;
     }
+    return this.set;
+  }
+
+  async getKeys(): Promise<KeySet> {
+    const now = this.now();
+    if (this.set) return this.peek() as KeySet;
     if (this.inflight) {
       await this.inflight;
     } else if (now >= this.nextAttemptAt) {

@@ -1,6 +1,6 @@
 import type { IRJwtProvider } from '@gateway/core';
 import { decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
-import { headerValue, localReply } from './filter-util.js';
+import { headerValue, localReply, named } from './filter-util.js';
 import { deriveIdentity } from './identity.js';
 import {
   candidateKeys,
@@ -20,6 +20,8 @@ import type {
 } from './types.js';
 
 export const JWT_AUTHN_FILTER_NAME = 'envoy.filters.http.jwt_authn';
+
+const CONTINUE: FilterOutcome = { kind: 'continue' };
 
 /** The algorithms a provider accepts when the IR lists none: asymmetric only (no HMAC, never `none`). */
 export const DEFAULT_JWT_ALGORITHMS: readonly string[] = [
@@ -104,24 +106,33 @@ export class JwtProviderVerifier {
     this.now = opts.now ?? Date.now;
   }
 
+  /**
+   * Answers from the verified-token cache without waiting, or undefined when the token needs a
+   * full verification (not cached, or the key set changed since).
+   */
+  verifyCached(token: string): VerifyResult | undefined {
+    const cached = this.verified.get(token);
+    if (!cached) return undefined;
+    const set = this.jwks.peek();
+    if (!set || set.generation !== cached.generation) {
+      this.verified.delete(token);
+      return undefined;
+    }
+    const timeProblem = this.checkTimes(cached.payload, this.now());
+    if (timeProblem) return { ok: false, reason: timeProblem };
+    // Refresh LRU position.
+    this.verified.delete(token);
+    this.verified.set(token, cached);
+    return { ok: true, payload: cached.payload };
+  }
+
   async verify(token: string): Promise<VerifyResult> {
     if (token.length > MAX_TOKEN_LENGTH || token.split('.').length !== 3) {
       return { ok: false, reason: 'Jwt is not in the form of Header.Payload.Signature' };
     }
     const nowMs = this.now();
-    const cached = this.verified.get(token);
-    if (cached) {
-      const set = await this.jwks.getKeys().catch(() => undefined);
-      if (set && set.generation === cached.generation) {
-        const timeProblem = this.checkTimes(cached.payload, nowMs);
-        if (timeProblem) return { ok: false, reason: timeProblem };
-        // Refresh LRU position.
-        this.verified.delete(token);
-        this.verified.set(token, cached);
-        return { ok: true, payload: cached.payload };
-      }
-      this.verified.delete(token);
-    }
+    const fromCache = this.verifyCached(token);
+    if (fromCache) return fromCache;
 
     let header: { alg?: unknown; kid?: unknown };
     try {
@@ -374,13 +385,64 @@ export function createJwtAuthnFilterFactory(opts: JwtAuthnOptions = {}): HttpFil
       }
     };
 
+    const accept = (
+      ctx: FilterContext,
+      c: { name: string; v: JwtProviderVerifier; found: FoundToken },
+      payload: JWTPayload,
+    ) => {
+      const claims = payload as Record<string, unknown>;
+      const identity = deriveIdentity(c.v.provider, claims);
+      if (identity.principal !== undefined) ctx.principal = identity.principal;
+      ctx.claims = { ...(ctx.claims ?? {}), [c.name]: claims };
+      const set = new Set<string>();
+      for (const h of c.v.provider.claimToHeaders) {
+        const value = claimHeaderValue(readClaim(claims, h.claim));
+        if (value === undefined) continue;
+        const header = h.header.toLowerCase();
+        ctx.upstreamHeaders.set(header, value);
+        set.add(header);
+      }
+      stripClaimHeaders(ctx, set);
+      if (!c.v.provider.forward && c.found.from.kind === 'header') {
+        ctx.upstreamHeadersToRemove.add(c.found.from.name.toLowerCase());
+      }
+    };
+
+    // Tries the tokens in order; stays synchronous while answers come from the verified-token
+    // cache, so a request with a known token costs no promise at all.
+    const check = (
+      ctx: FilterContext,
+      candidates: Array<{ name: string; v: JwtProviderVerifier; found: FoundToken }>,
+      from: number,
+      failure: JwtFailure | undefined,
+    ): FilterOutcome | Promise<FilterOutcome> => {
+      for (let i = from; i < candidates.length; i++) {
+        const c = candidates[i] as (typeof candidates)[number];
+        const cached = c.v.verifyCached(c.found.token);
+        if (cached === undefined) {
+          return c.v.verify(c.found.token).then((r) => {
+            if (r.ok) {
+              accept(ctx, c, r.payload);
+              return CONTINUE;
+            }
+            return check(ctx, candidates, i + 1, failure ?? r.reason);
+          });
+        }
+        if (cached.ok) {
+          accept(ctx, c, cached.payload);
+          return CONTINUE;
+        }
+        failure ??= cached.reason;
+      }
+      return unauthorized(ctx.request, failure ?? 'Jwt verification fails', true);
+    };
+
     const filter: HttpFilter = {
       name: JWT_AUTHN_FILTER_NAME,
-      async onRequest(ctx: FilterContext): Promise<FilterOutcome> {
+      onRequest(ctx: FilterContext): FilterOutcome | Promise<FilterOutcome> {
         const required = ctx.route.auth.jwtProviders;
-        if (required.length === 0) return { kind: 'continue' };
-        let sawToken = false;
-        let failure: JwtFailure | undefined;
+        if (required.length === 0) return CONTINUE;
+        const candidates: Array<{ name: string; v: JwtProviderVerifier; found: FoundToken }> = [];
         for (const name of required) {
           const v = verifiers.get(name);
           if (!v) {
@@ -393,40 +455,16 @@ export function createJwtAuthnFilterFactory(opts: JwtAuthnOptions = {}): HttpFil
             }
             continue;
           }
-          for (const found of extractTokens(v.provider, ctx.request)) {
-            sawToken = true;
-            const r = await v.verify(found.token);
-            if (!r.ok) {
-              failure ??= r.reason;
-              continue;
-            }
-            const claims = r.payload as Record<string, unknown>;
-            const identity = deriveIdentity(v.provider, claims);
-            if (identity.principal !== undefined) ctx.principal = identity.principal;
-            ctx.claims = { ...(ctx.claims ?? {}), [name]: claims };
-            const set = new Set<string>();
-            for (const c of v.provider.claimToHeaders) {
-              const value = claimHeaderValue(readClaim(claims, c.claim));
-              if (value === undefined) continue;
-              const h = c.header.toLowerCase();
-              ctx.upstreamHeaders.set(h, value);
-              set.add(h);
-            }
-            stripClaimHeaders(ctx, set);
-            if (!v.provider.forward && found.from.kind === 'header') {
-              ctx.upstreamHeadersToRemove.add(found.from.name.toLowerCase());
-            }
-            return { kind: 'continue' };
-          }
+          for (const found of extractTokens(v.provider, ctx.request)) candidates.push({ name, v, found });
         }
-        if (!sawToken) {
+        if (candidates.length === 0) {
           if (ctx.route.auth.jwtOptional) {
             stripClaimHeaders(ctx, new Set());
-            return { kind: 'continue' };
+            return CONTINUE;
           }
           return unauthorized(ctx.request, 'Jwt is missing', false);
         }
-        return unauthorized(ctx.request, failure ?? 'Jwt verification fails', true);
+        return check(ctx, candidates, 0, undefined);
       },
       async close(): Promise<void> {
         await Promise.all([...verifiers.values()].map((v) => v.jwks.close()));
@@ -437,4 +475,4 @@ export function createJwtAuthnFilterFactory(opts: JwtAuthnOptions = {}): HttpFil
 }
 
 /** The default jwt_authn factory. */
-export const jwtAuthnFilterFactory: HttpFilterFactory = createJwtAuthnFilterFactory();
+export const jwtAuthnFilterFactory: HttpFilterFactory = named('jwt_authn', createJwtAuthnFilterFactory());

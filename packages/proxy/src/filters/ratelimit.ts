@@ -1,7 +1,7 @@
 import type { GatewayIR } from '@gateway/core';
 import { buildDescriptor, type DescriptorEntry } from './descriptors.js';
 import { GrpcClientPool, GrpcCode, rateLimitService, unaryCall } from './envoy-grpc.js';
-import { isGrpcRequest, LogThrottle, localReply } from './filter-util.js';
+import { isGrpcRequest, LogThrottle, localReply, named } from './filter-util.js';
 import type { FilterContext, FilterDeps, FilterOutcome, HttpFilter, HttpFilterFactory } from './types.js';
 
 export const RATELIMIT_FILTER_NAME = 'envoy.filters.http.ratelimit';
@@ -139,4 +139,4 @@ export function createRateLimitFilterFactory(opts: RateLimitOptions = {}): HttpF
 }
 
 /** The default global rate-limit factory. */
-export const rateLimitFilterFactory: HttpFilterFactory = createRateLimitFilterFactory();
+export const rateLimitFilterFactory: HttpFilterFactory = named('ratelimit', createRateLimitFilterFactory());

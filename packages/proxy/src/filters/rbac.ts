@@ -22,7 +22,10 @@ const DENIED_BODY = 'RBAC: access denied';
  * ```
  */
 export const rbacFilterFactory: HttpFilterFactory = (ir, deps) => {
-  if (ir.filters.authorization.length === 0 && ![...allRoutes(ir)].some((r) => r.authorizationPolicies.length > 0)) {
+  if (
+    ir.filters.authorization.length === 0 &&
+    ![...allRoutes(ir)].some((r) => r.authorizationPolicies.length > 0)
+  ) {
     return undefined;
   }
   const compiled = new CompiledPolicies(ir.filters.authorization);

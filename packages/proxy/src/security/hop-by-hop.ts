@@ -65,6 +65,11 @@ function isTrailersOnly(value: string | string[]): boolean {
 
 function removeConnectionTokens(out: HeaderRecord, connection: string | string[], keepTe: boolean): void {
   const v = Array.isArray(connection) ? connection.join(',') : connection;
+  // The common values name no extra header (keep-alive is always stripped anyway).
+  if (v.length <= 10) {
+    const lower = v.toLowerCase();
+    if (lower === 'keep-alive' || lower === 'close') return;
+  }
   for (const raw of v.split(',')) {
     const token = raw.trim().toLowerCase();
     if (token === '' || (keepTe && token === 'te')) continue;

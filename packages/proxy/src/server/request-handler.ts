@@ -31,7 +31,15 @@ import { computeForwarded, type ForwardedInfo, peerAddress } from '../security/f
 import { copyRequestHeaders, copyResponseHeaders, type HeaderRecord } from '../security/hop-by-hop.js';
 import { BodyLimiter, hasDuplicateHost, underscoreHeaders } from '../security/limits.js';
 import { normalizeTarget } from '../security/normalize.js';
-import type { ClusterManager, RequestPolicy, UpstreamFailure, UpstreamResponse } from '../upstream/types.js';
+import type {
+  ClusterManager,
+  RequestPolicy,
+  UpstreamCall,
+  UpstreamFailure,
+  UpstreamRequest,
+  UpstreamResponse,
+  UpstreamSink,
+} from '../upstream/types.js';
 
 /**
  * The request path: one {@link Exchange} per downstream request, for HTTP/1.1 and HTTP/2 (Node's
@@ -169,12 +177,28 @@ export function handleRequest(lc: ListenerContext, req: DownstreamRequest, res: 
   new Exchange(lc, cfg, req, res).run();
 }
 
+function onBodyData(this: Readable, chunk: Buffer): void {
+  (this as unknown as { [kExchange]: Exchange })[kExchange].relayChunk(chunk);
+}
+
+function onBodyEnd(this: Readable): void {
+  (this as unknown as { [kExchange]: Exchange })[kExchange].relayEnd();
+}
+
+function onBodyError(this: Readable, err: Error): void {
+  (this as unknown as { [kExchange]: Exchange })[kExchange].bodyFailed(err);
+}
+
+function onResponseDrain(this: DownstreamResponse): void {
+  (this as unknown as { [kExchange]?: Exchange })[kExchange]?.resumeUpstream();
+}
+
 function onResponseClose(this: DownstreamResponse): void {
   const ex = (this as unknown as { [kExchange]?: Exchange })[kExchange];
   if (ex !== undefined) ex.finish();
 }
 
-class Exchange {
+class Exchange implements UpstreamSink {
   private readonly start = performance.now();
   private readonly http2: boolean;
   private readonly grpcRequest: boolean;
@@ -192,6 +216,13 @@ class Exchange {
   private filterCtx: GatewayFilterContext | undefined;
   private upstreamBody: Readable | undefined;
   private finished = false;
+  /** Dispatch path: the response head went out and body chunks are relayed. */
+  private relaying = false;
+  /** Dispatch path: the upstream call, for backpressure and cancellation. */
+  private call: UpstreamCall | undefined;
+  /** Request path: the upstream body being relayed, and its trailers. */
+  private responseBody: Readable | undefined;
+  private trailers: Promise<Record<string, string>> | undefined;
   /** Answered directly on the HTTP/2 stream (the compat response never sees its end). */
   private localDone = false;
   private requestId: string | undefined;
@@ -384,61 +415,59 @@ class Exchange {
       const deadline = parseGrpcTimeout(req.headers['grpc-timeout']);
       if (deadline !== undefined) timeoutMs = timeoutMs > 0 ? Math.min(timeoutMs, deadline) : deadline;
     }
-    this.abort = new AbortController();
     const policy: RequestPolicy = {
       timeoutMs,
       idleTimeoutMs: action.idleTimeoutMs,
       idempotent: IDEMPOTENT.has(req.method ?? 'GET'),
       grpc: action.grpc,
-      signal: this.abort.signal,
       priority: action.ir.priority,
     };
     if (action.ir.retry !== undefined) policy.retry = action.ir.retry;
+    const upstreamRequest: UpstreamRequest = { method: req.method ?? 'GET', path, headers, body };
+    if (bodyBuffer !== undefined) upstreamRequest.bodyBuffer = bodyBuffer;
+    if (action.ir.hashPolicy !== undefined) {
+      const key = this.hashKey(action);
+      if (key !== undefined) upstreamRequest.hashKey = key;
+    }
+    if (action.ir.autoHostRewrite) upstreamRequest.autoHostRewrite = true;
+    const clusters = host.clusters;
     this.upstreamStart = performance.now();
-    host.clusters
-      .request(
-        picked.cluster,
-        {
-          method: req.method ?? 'GET',
-          path,
-          headers,
-          body,
-          ...(bodyBuffer ? { bodyBuffer } : {}),
-          ...this.hashKey(action),
-          ...(action.ir.autoHostRewrite ? { autoHostRewrite: true } : {}),
-        },
-        policy,
-      )
-      .then(
-        (r) => (r.kind === 'response' ? this.onUpstreamResponse(r) : this.onUpstreamFailure(r)),
-        (err: unknown) =>
-          this.onUpstreamFailure({
-            kind: 'failure',
-            reason: 'protocol-error',
-            status: 502,
-            message: (err as Error)?.message ?? String(err),
-            retries: 0,
-          }),
-      );
+    if (clusters.dispatch !== undefined) {
+      // Fast path: the cluster manager pushes the response into this exchange (UpstreamSink).
+      this.call = clusters.dispatch(picked.cluster, upstreamRequest, policy, this);
+      return;
+    }
+    this.abort = new AbortController();
+    policy.signal = this.abort.signal;
+    clusters.request(picked.cluster, upstreamRequest, policy).then(
+      (r) => (r.kind === 'response' ? this.onUpstreamResponse(r) : this.onUpstreamFailure(r)),
+      (err: unknown) =>
+        this.onUpstreamFailure({
+          kind: 'failure',
+          reason: 'protocol-error',
+          status: 502,
+          message: (err as Error)?.message ?? String(err),
+          retries: 0,
+        }),
+    );
   }
 
-  private hashKey(action: CompiledForward): { hashKey?: string } {
+  private hashKey(action: CompiledForward): string | undefined {
     const policy = action.ir.hashPolicy;
-    if (policy === undefined) return {};
+    if (policy === undefined) return undefined;
     const req = this.req;
-    if (policy.kind === 'source-ip') return { hashKey: (this.routed as RoutedRequest).forwarded.client };
+    if (policy.kind === 'source-ip') return (this.routed as RoutedRequest).forwarded.client;
     if (policy.kind === 'header') {
       const v = req.headers[policy.name.toLowerCase()];
-      return v === undefined ? {} : { hashKey: Array.isArray(v) ? v.join(',') : v };
+      return v === undefined ? undefined : Array.isArray(v) ? v.join(',') : v;
     }
     const cookie = req.headers.cookie;
-    if (cookie === undefined) return {};
+    if (cookie === undefined) return undefined;
     for (const part of (Array.isArray(cookie) ? cookie.join(';') : cookie).split(';')) {
       const eq = part.indexOf('=');
-      if (eq !== -1 && part.slice(0, eq).trim() === policy.name)
-        return { hashKey: part.slice(eq + 1).trim() };
+      if (eq !== -1 && part.slice(0, eq).trim() === policy.name) return part.slice(eq + 1).trim();
     }
-    return {};
+    return undefined;
   }
 
   private startMirrors(
@@ -484,66 +513,138 @@ class Exchange {
     return body.pipe(tee);
   }
 
-  private onUpstreamResponse(up: UpstreamResponse): void {
+  /**
+   * Writes the downstream response head for an upstream response. Returns false when no body
+   * should be relayed (gRPC trailers-only answer, downstream gone, invalid headers).
+   */
+  private writeResponseHead(
+    statusCode: number,
+    upstreamHeaders: Record<string, string | string[]>,
+    endpoint: string,
+    retries: number,
+  ): boolean {
     const res = this.res;
-    this.endpoint = up.endpoint;
-    this.retries = up.retries;
+    this.endpoint = endpoint;
+    this.retries = retries;
     this.upstreamMs = performance.now() - this.upstreamStart;
-    if (this.finished || res.destroyed) {
-      up.body.destroy();
-      return;
-    }
-    const headers = copyResponseHeaders(up.headers) as HeaderBag;
+    if (this.finished || res.destroyed) return false;
+    const headers = copyResponseHeaders(upstreamHeaders) as HeaderBag;
     this.decorateResponse(headers);
     if (!this.cfg.settings.suppressGatewayHeaders)
       headers['x-envoy-upstream-service-time'] = String(Math.round(this.upstreamMs));
-    this.status = up.statusCode;
-    if (this.http2 && up.headers['grpc-status'] !== undefined) {
+    this.status = statusCode;
+    if (this.http2 && upstreamHeaders['grpc-status'] !== undefined) {
       // gRPC trailers-only response (status in the headers): relay it as one HEADERS frame with
       // END_STREAM, which is how gRPC clients recognise it.
       const stream = (res as Http2ServerResponse).stream;
-      up.body.resume();
       if (!stream.destroyed && !stream.headersSent) {
         this.localDone = true;
         try {
           stream.respond(
-            { ...(headers as Record<string, string>), ':status': up.statusCode },
+            { ...(headers as Record<string, string>), ':status': statusCode },
             { endStream: true },
           );
         } catch {
           stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR);
         }
       }
-      return;
+      return false;
     }
     try {
-      res.writeHead(up.statusCode, headers as Record<string, string | string[]>);
+      res.writeHead(statusCode, headers as Record<string, string | string[]>);
     } catch (err) {
-      up.body.destroy();
       this.onUpstreamFailure({
         kind: 'failure',
         reason: 'protocol-error',
         status: 502,
         message: `invalid upstream response headers: ${(err as Error).message}`,
-        endpoint: up.endpoint,
-        retries: up.retries,
+        endpoint,
+        retries,
       });
+      return false;
+    }
+    return true;
+  }
+
+  /** Promise path ({@link ClusterManager.request}): relay the Readable body. */
+  private onUpstreamResponse(up: UpstreamResponse): void {
+    if (!this.writeResponseHead(up.statusCode, up.headers, up.endpoint, up.retries)) {
+      if (this.localDone) up.body.resume();
+      else up.body.destroy();
       return;
     }
+    // Relay by hand rather than pipe(): fewer listeners and no unpipe bookkeeping per request.
     const body = up.body;
-    body.once('error', (err: Error) => this.onResponseBodyError(err));
+    this.responseBody = body;
+    this.trailers = up.trailers;
+    (body as unknown as { [kExchange]: Exchange })[kExchange] = this;
+    body.on('data', onBodyData);
+    body.once('end', onBodyEnd);
+    body.once('error', onBodyError);
+  }
+
+  /** Request path: one body chunk; pauses the upstream body when the response buffers fill. */
+  relayChunk(chunk: Buffer): void {
+    const res = this.res;
+    if (res.destroyed) return;
+    if (!(res as ServerResponse).write(chunk)) {
+      this.responseBody?.pause();
+      res.once('drain', onResponseDrain);
+    }
+  }
+
+  relayEnd(): void {
     if (this.http2) {
-      // HTTP/2 downstream (gRPC): relay trailers after the last data frame.
-      body.pipe(res as unknown as NodeJS.WritableStream, { end: false });
-      body.once('end', () => {
-        up.trailers.then(
-          (trailers) => this.endWithTrailers(trailers),
+      // HTTP/2 downstream (gRPC): trailers follow the last data frame.
+      const trailers = this.trailers;
+      if (trailers === undefined) this.endWithTrailers({});
+      else
+        trailers.then(
+          (t) => this.endWithTrailers(t),
           () => this.endWithTrailers({}),
         );
-      });
     } else {
-      body.pipe(res as unknown as NodeJS.WritableStream);
+      this.res.end();
     }
+  }
+
+  // --- UpstreamSink (ClusterManager.dispatch path): chunks go straight to the response. ---
+
+  onResponse(
+    statusCode: number,
+    headers: Record<string, string | string[]>,
+    endpoint: string,
+    retries: number,
+  ): void {
+    this.relaying = this.writeResponseHead(statusCode, headers, endpoint, retries);
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.relaying) return true;
+    const res = this.res;
+    if (res.destroyed) return true;
+    if ((res as ServerResponse).write(chunk)) return true;
+    res.once('drain', onResponseDrain);
+    return false;
+  }
+
+  onEnd(trailers: Record<string, string>): void {
+    if (!this.relaying) return;
+    if (this.http2) this.endWithTrailers(trailers);
+    else this.res.end();
+  }
+
+  onFailure(failure: UpstreamFailure, afterHeaders: boolean): void {
+    if (afterHeaders) {
+      if (this.relaying) this.onResponseBodyError(new Error(failure.message));
+      return;
+    }
+    this.onUpstreamFailure(failure);
+  }
+
+  resumeUpstream(): void {
+    if (this.call !== undefined) this.call.resume();
+    else this.responseBody?.resume();
   }
 
   private endWithTrailers(trailers: Record<string, string>): void {
@@ -563,6 +664,10 @@ class Exchange {
       }
     }
     res.end();
+  }
+
+  bodyFailed(err: Error): void {
+    this.onResponseBodyError(err);
   }
 
   private onResponseBodyError(err: Error): void {
@@ -683,6 +788,8 @@ class Exchange {
     if (!res.writableFinished && !this.localDone) {
       // Downstream went away first: cancel the upstream side.
       this.abort?.abort();
+      this.call?.abort();
+      this.responseBody?.destroy();
       if (this.status === 0) this.status = 499;
       this.reason ??= 'downstream-disconnect';
     }

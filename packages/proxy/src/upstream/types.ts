@@ -87,6 +87,31 @@ export interface PickedEndpoint {
   release(outcome: 'success' | 'failure'): void;
 }
 
+/**
+ * Receives one upstream response pushed by {@link ClusterManager.dispatch}: the faster path that
+ * writes straight into the downstream response, with no intermediate Readable, pipe or promise.
+ * Exactly one of `onResponse` (then `onData`* and `onEnd` or `onFailure(…, true)`) or
+ * `onFailure(…, false)` happens.
+ */
+export interface UpstreamSink {
+  /** Final response headers (after any retries); hop-by-hop headers may still be present. */
+  onResponse(statusCode: number, headers: Record<string, string | string[]>, endpoint: string, retries: number): void;
+  /** A body chunk. Return false to pause the upstream until {@link UpstreamCall.resume}. */
+  onData(chunk: Buffer): boolean;
+  /** The body ended; trailers are `{}` when there were none (gRPC `grpc-status` lives here). */
+  onEnd(trailers: Record<string, string>): void;
+  /** No response (`afterHeaders` false), or the body failed after `onResponse` (true). */
+  onFailure(failure: UpstreamFailure, afterHeaders: boolean): void;
+}
+
+/** Handle of a dispatched request. */
+export interface UpstreamCall {
+  /** Resumes a body paused by `onData` returning false. */
+  resume(): void;
+  /** Cancels the request (downstream went away); the sink gets no further calls. */
+  abort(): void;
+}
+
 export interface ClusterStats {
   name: string;
   endpoints: Array<{ address: string; healthy: boolean; ejected: boolean; activeRequests: number }>;
@@ -105,6 +130,13 @@ export interface ClusterManager {
     req: UpstreamRequest,
     policy: RequestPolicy,
   ): Promise<UpstreamResponse | UpstreamFailure>;
+  /**
+   * Optional faster path with the semantics of {@link ClusterManager.request} (load balancing,
+   * breakers, timeouts, retries before headers), pushing the response into `sink` instead of
+   * resolving a promise with a Readable. The proxy uses it when present; `policy.signal` is not
+   * needed (use the returned handle's `abort`).
+   */
+  dispatch?(cluster: string, req: UpstreamRequest, policy: RequestPolicy, sink: UpstreamSink): UpstreamCall;
   /** Picks an endpoint for a raw connection (WebSocket upgrade), honouring circuit breakers. */
   pick(cluster: string, hashKey?: string): PickedEndpoint | UpstreamFailure;
   /** Health, ejection and breaker state for the admin listener and diagnostics. */

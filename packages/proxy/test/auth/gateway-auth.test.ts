@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import * as grpc from '@grpc/grpc-js';
 import { compileYaml, type GatewayIR, type IRRoute, sealIR } from '@gateway/core';
 import { createGateway, type Gateway } from '@gateway/proxy';
+import * as grpc from '@grpc/grpc-js';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimitService } from '../../src/filters/envoy-grpc.js';
@@ -39,7 +39,9 @@ beforeAll(async () => {
     if (req.headers.authorization === 'Basic good') {
       res.writeHead(200, { 'x-auth-user': 'alice', 'x-not-copied': '1' }).end();
     } else {
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="gw"', 'content-type': 'text/plain' }).end('who are you?');
+      res
+        .writeHead(401, { 'www-authenticate': 'Basic realm="gw"', 'content-type': 'text/plain' })
+        .end('who are you?');
     }
   });
   authPort = await listen(authServer);
@@ -62,7 +64,9 @@ beforeAll(async () => {
     },
   });
   rlsPort = await new Promise<number>((resolve, reject) =>
-    rls.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    rls.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
   );
 
   redis = new RedisProcess(await freePort());
@@ -183,7 +187,9 @@ spec:
     expect(bad.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
 
     const alice = await token({ sub: 'alice' });
-    const ok = await fetch(`${url}/admin/x`, { headers: { authorization: `Bearer ${alice}`, 'x-user': 'mallory' } });
+    const ok = await fetch(`${url}/admin/x`, {
+      headers: { authorization: `Bearer ${alice}`, 'x-user': 'mallory' },
+    });
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { headers: Record<string, string> }).headers['x-user']).toBe('alice');
 
@@ -191,7 +197,13 @@ spec:
     const forbidden = await fetch(`${url}/admin/x`, { headers: { authorization: `Bearer ${bob}` } });
     expect(forbidden.status).toBe(403);
     expect(await forbidden.text()).toBe('RBAC: access denied');
-    expect((await fetch(`${url}/admin/x`, { headers: { authorization: `Bearer ${await token({ sub: 'c@ops.example' })}` } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${url}/admin/x`, {
+          headers: { authorization: `Bearer ${await token({ sub: 'c@ops.example' })}` },
+        })
+      ).status,
+    ).toBe(200);
     expect((await fetch(`${url}/admin/x`)).status).toBe(403);
     // Gateway-wide DENY.
     expect((await fetch(`${url}/public/x`, { method: 'DELETE' })).status).toBe(403);
@@ -216,9 +228,18 @@ spec:
 `),
     );
     const sa = (ns: string, name: string) =>
-      token({ sub: `system:serviceaccount:${ns}:${name}`, 'kubernetes.io': { namespace: ns, serviceaccount: { name, uid: 'u' } } });
-    expect((await fetch(`${url}/svc/x`, { headers: { authorization: `Bearer ${await sa('ops', 'bot')}` } })).status).toBe(200);
-    expect((await fetch(`${url}/svc/x`, { headers: { authorization: `Bearer ${await sa('dev', 'bot')}` } })).status).toBe(403);
+      token({
+        sub: `system:serviceaccount:${ns}:${name}`,
+        'kubernetes.io': { namespace: ns, serviceaccount: { name, uid: 'u' } },
+      });
+    expect(
+      (await fetch(`${url}/svc/x`, { headers: { authorization: `Bearer ${await sa('ops', 'bot')}` } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await fetch(`${url}/svc/x`, { headers: { authorization: `Bearer ${await sa('dev', 'bot')}` } }))
+        .status,
+    ).toBe(403);
     expect((await fetch(`${url}/svc/x`)).status).toBe(401);
   });
 });
@@ -226,7 +247,12 @@ spec:
 describe('gateway: rate limits', () => {
   it('local limit per route with x-ratelimit headers', async () => {
     const url = await start(
-      compile(mapping('lim', '/lim/', '  gateway_sdk: {rateLimit: {requestsPerUnit: 2, unit: minute}}').replace(/---$/, '')),
+      compile(
+        mapping('lim', '/lim/', '  gateway_sdk: {rateLimit: {requestsPerUnit: 2, unit: minute}}').replace(
+          /---$/,
+          '',
+        ),
+      ),
     );
     const statuses: number[] = [];
     let last: Response | undefined;
@@ -265,11 +291,18 @@ spec:
       await r.arrayBuffer();
       return r.status;
     };
-    expect([await run('u1'), await run('u1'), await run('u1'), await run('u2')]).toEqual([200, 200, 429, 200]);
+    expect([await run('u1'), await run('u1'), await run('u1'), await run('u2')]).toEqual([
+      200, 200, 429, 200,
+    ]);
   });
 
   it('two gateways share a Redis-backed limit', async () => {
-    const ir = compile(mapping('shared', '/shared/', '  gateway_sdk: {rateLimit: {requestsPerUnit: 3, unit: minute}}').replace(/---$/, ''));
+    const ir = compile(
+      mapping('shared', '/shared/', '  gateway_sdk: {rateLimit: {requestsPerUnit: 3, unit: minute}}').replace(
+        /---$/,
+        '',
+      ),
+    );
     // The YAML surface has no `shared` yet: set it on the IR, as a program embedding the SDK would.
     const withRedis = (route: IRRoute): IRRoute =>
       route.localRateLimit

@@ -257,6 +257,19 @@ describe('jwt_authn: valid tokens', () => {
     expect401((await s.run(bearer('a.b.c'))).out, 'Jwt header is an invalid JSON');
   });
 
+  it('answers synchronously for a token it has verified before', async () => {
+    jwksState.keys = [jwk1];
+    const s = setup([provider()]);
+    const token = await sign({});
+    expect((await s.run(bearer(token))).out).toEqual({ kind: 'continue' });
+    const ir = makeIR({ jwt: [provider()] }, [s.route]);
+    const ctx = makeCtx(ir, s.route, bearer(token));
+    const out = s.filter.onRequest(ctx);
+    expect(out instanceof Promise).toBe(false);
+    expect(out).toEqual({ kind: 'continue' });
+    expect(ctx.principal).toBe('alice');
+  });
+
   it('remembers verified tokens but still enforces exp', async () => {
     jwksState.keys = [jwk1];
     const s = setup([provider({ clockSkewSeconds: 0 })]);

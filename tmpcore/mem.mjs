@@ -1,0 +1,11 @@
+import { generate } from '../bench/compile/run.mjs';
+const core = await import('../packages/core/dist/index.js');
+const mb = () => { const m = process.memoryUsage(); return `rss ${(m.rss/1e6).toFixed(0)} heap ${(m.heapUsed/1e6).toFixed(0)} peak ${(process.resourceUsage().maxRSS/1024).toFixed(0)}`; };
+console.log('start', mb());
+const text = generate(+process.argv[2] || 10000);
+console.log('text', mb());
+const loaded = core.loadYaml(text);
+console.log('loaded', mb());
+const r = core.compile(loaded.resources);
+console.log('compiled', mb());
+globalThis.gc?.(); console.log('after gc', mb());
