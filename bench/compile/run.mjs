@@ -204,12 +204,13 @@ measured right after the cold load+compile.
 
 Targets: 10,000 Mappings in ≤ 200 ms and ≤ 150 MB peak RSS. For scale, Emissary's Python
 compiler needs ~0.8 s per 1,000 Mappings (ambassador-semantics reference §6), i.e. ~8 s for
-10,000. Where the time goes (CPU profile, 10,000 Mappings): about a third in sealing — the IR is
-~16 MB of JSON (≈ 850 bytes per route entry, 390 per cluster) and \`sealIR\` hashes all of it —,
-a quarter in loading (a fast YAML-subset parser with the \`yaml\` package as fallback; the \`yaml\`
-package alone takes ~1.3 s for this input), the rest in validation, grouping and route building,
-with GC throughout. Everything is linear (Maps keyed by group id, one sort); memory grows linearly
-at ~3 MB per 1,000 Mappings above the ~60 MB Node baseline.
+10,000. Where the time goes (CPU profiles at 10,000–20,000 Mappings): loading is about a fifth
+of load+compile (a fast parser for the YAML subset manifests use, the \`yaml\` package as
+fallback; \`yaml\` alone needs ~1.3 s for the 10,000-Mapping input); of compile, roughly a quarter
+is sealing — the IR is ~16 MB of JSON at 10,000 Mappings (≈ 850 bytes per route entry, 390 per
+cluster) and \`sealIR\` hashes all of it —, a third is garbage collection, the rest validation,
+grouping and building routes and clusters. Everything is linear (Maps keyed by group id, one
+sort); memory grows by ~5 MB per 1,000 Mappings above the ~60 MB Node baseline.
 `;
   const next = md.replace(/## Compile \(core\)\n[\s\S]*?(?=\n## )/, `${section}`);
   writeFileSync(file, next);

@@ -56,7 +56,13 @@ process.on('message', (msg) => {
   try {
     if (msg.op === 'service') api.apply(service(msg.i, msg.prefix));
     else if (msg.op === 'slice') api.apply(slice(msg.i, msg.s, msg.generation));
-    else if (msg.op === 'host') api.apply({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Host', metadata: { name: 'bench', namespace: 'default' }, spec: { hostname: msg.hostname } });
+    else if (msg.op === 'host')
+      api.apply({
+        apiVersion: 'getambassador.io/v3alpha1',
+        kind: 'Host',
+        metadata: { name: 'bench', namespace: 'default' },
+        spec: { hostname: msg.hostname },
+      });
     else if (msg.op === 'close') {
       api.close().then(() => process.exit(0));
       return;

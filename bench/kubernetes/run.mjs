@@ -4,8 +4,8 @@
 // matching `sink.apply`, minus the debounce window, and the controller's memory.
 //   (cd packages/core && npx tsup) && (cd packages/kubernetes && npx tsup) && node bench/kubernetes/run.mjs
 import { execFileSync, fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createController, KubeConfig } from '../../packages/kubernetes/dist/index.js';
@@ -15,7 +15,10 @@ const root = join(here, '..', '..');
 const DEBOUNCE_MS = Number(process.env.DEBOUNCE_MS ?? 50);
 const CHANGES = Number(process.env.CHANGES ?? 100);
 
-const child = fork(join(here, 'fake-cluster.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env } });
+const child = fork(join(here, 'fake-cluster.mjs'), [], {
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  env: { ...process.env },
+});
 const ready = await new Promise((resolve, reject) => {
   child.once('message', resolve);
   child.once('exit', (code) => reject(new Error(`fake cluster exited with ${code}`)));
@@ -55,8 +58,12 @@ const waitFor = (pred) =>
     if (lastIR && pred(lastIR)) resolve(performance.now());
     else waiters.push({ pred, resolve });
   });
-const hasPrefix = (ir, prefix) => ir.listeners.some((l) => l.virtualHosts.some((v) => v.routes.some((r) => r.match.path.value === prefix)));
-const hasAddress = (ir, address) => ir.clusters.some((c) => c.discovery.kind === 'eds' && c.discovery.endpoints.some((e) => e.address === address));
+const hasPrefix = (ir, prefix) =>
+  ir.listeners.some((l) => l.virtualHosts.some((v) => v.routes.some((r) => r.match.path.value === prefix)));
+const hasAddress = (ir, address) =>
+  ir.clusters.some(
+    (c) => c.discovery.kind === 'eds' && c.discovery.endpoints.some((e) => e.address === address),
+  );
 
 const kc = new KubeConfig();
 kc.loadFromOptions({
@@ -66,17 +73,28 @@ kc.loadFromOptions({
   currentContext: 'fake',
 });
 const cycles = [];
-const controller = createController({ kubeConfig: kc, sink, debounceMs: DEBOUNCE_MS, onCycle: (c) => cycles.push(c) });
+const controller = createController({
+  kubeConfig: kc,
+  sink,
+  debounceMs: DEBOUNCE_MS,
+  onCycle: (c) => cycles.push(c),
+});
 
+const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
 const rssBefore = process.memoryUsage().rss;
 const t0 = performance.now();
 await controller.start();
 const startupMs = performance.now() - t0;
 global.gc?.();
 const afterStart = process.memoryUsage();
-const routes = lastIR.listeners.reduce((n, l) => n + l.virtualHosts.reduce((m, v) => m + v.routes.length, 0), 0);
+const routes = lastIR.listeners.reduce(
+  (n, l) => n + l.virtualHosts.reduce((m, v) => m + v.routes.length, 0),
+  0,
+);
 const endpoints = lastIR.clusters.reduce((n, c) => n + (c.discovery.endpoints?.length ?? 0), 0);
-console.log(`synced ${ready.services} Services / ${ready.slices} EndpointSlices in ${startupMs.toFixed(0)} ms: ${routes} routes, ${lastIR.clusters.length} clusters, ${endpoints} endpoints; RSS ${(afterStart.rss / 1048576).toFixed(0)} MB`);
+console.log(
+  `synced ${ready.services} Services / ${ready.slices} EndpointSlices in ${startupMs.toFixed(0)} ms: ${routes} routes, ${lastIR.clusters.length} clusters, ${endpoints} endpoints; RSS ${(afterStart.rss / 1048576).toFixed(0)} MB`,
+);
 
 async function measure(label, count, change) {
   const samples = [];
@@ -92,7 +110,18 @@ async function measure(label, count, change) {
     await controller.flush();
     const cycle = cycles.slice(before).find((c) => c.applied);
     if (cycle) details.push(cycle);
-    if (process.env.BENCH_DEBUG && cycle) console.log(JSON.stringify({ k, total: round(appliedAt - start), startedAfter: round(cycle.startedAt - start), compileMs: round(cycle.compileMs), post: round(cycle.postProcessMs), applyAt: round(cycle.appliedAt - cycle.startedAt), incremental: cycle.incremental }));
+    if (process.env.BENCH_DEBUG && cycle)
+      console.log(
+        JSON.stringify({
+          k,
+          total: round(appliedAt - start),
+          startedAfter: round(cycle.startedAt - start),
+          compileMs: round(cycle.compileMs),
+          post: round(cycle.postProcessMs),
+          applyAt: round(cycle.appliedAt - cycle.startedAt),
+          incremental: cycle.incremental,
+        }),
+      );
   }
   samples.sort((a, b) => a - b);
   const q = (p) => samples[Math.min(samples.length - 1, Math.ceil(p * samples.length) - 1)];
@@ -100,10 +129,17 @@ async function measure(label, count, change) {
   const out = {
     label,
     changes: count,
-    afterDebounceMs: { p50: round(q(0.5)), p90: round(q(0.9)), p99: round(q(0.99)), max: round(samples[samples.length - 1]) },
+    afterDebounceMs: {
+      p50: round(q(0.5)),
+      p90: round(q(0.9)),
+      p99: round(q(0.99)),
+      max: round(samples[samples.length - 1]),
+    },
     compileMsMean: round(mean(details.map((c) => c.compileMs))),
     postProcessMsMean: round(mean(details.map((c) => c.postProcessMs))),
-    incrementalShare: round(details.filter((c) => c.incremental).length / Math.max(1, details.filter((c) => c.compiled).length)),
+    incrementalShare: round(
+      details.filter((c) => c.incremental).length / Math.max(1, details.filter((c) => c.compiled).length),
+    ),
   };
   console.log(JSON.stringify(out));
   return out;
@@ -111,11 +147,21 @@ async function measure(label, count, change) {
 const round = (x) => Math.round(x * 10) / 10;
 
 // Warm-up (JIT, caches).
-await measure('warm-up', 5, (k) => ({ msg: { op: 'service', i: k * 13, prefix: `/warm-${k}/` }, pred: (ir) => hasPrefix(ir, `/warm-${k}/`) }));
-const annotation = await measure('annotation change (one Service re-parsed, Mapping prefix changed)', CHANGES, (k) => {
-  const i = (k * 7919) % ready.services;
-  return { msg: { op: 'service', i, prefix: `/changed-${k}/` }, pred: (ir) => hasPrefix(ir, `/changed-${k}/`) };
-});
+await measure('warm-up', 5, (k) => ({
+  msg: { op: 'service', i: k * 13, prefix: `/warm-${k}/` },
+  pred: (ir) => hasPrefix(ir, `/warm-${k}/`),
+}));
+const annotation = await measure(
+  'annotation change (one Service re-parsed, Mapping prefix changed)',
+  CHANGES,
+  (k) => {
+    const i = (k * 7919) % ready.services;
+    return {
+      msg: { op: 'service', i, prefix: `/changed-${k}/` },
+      pred: (ir) => hasPrefix(ir, `/changed-${k}/`),
+    };
+  },
+);
 const slices = await measure('EndpointSlice change (endpoints only, no compile)', CHANGES, (k) => {
   const i = (k * 104729) % ready.services;
   const generation = k + 1;
@@ -125,14 +171,22 @@ const slices = await measure('EndpointSlice change (endpoints only, no compile)'
 });
 const hostChange = await measure('Host change (gateway-wide: full compile)', 3, (k) => ({
   msg: { op: 'host', hostname: `bench-${k}.example.com` },
-  pred: (ir) => ir.listeners.some((l) => l.virtualHosts.some((v) => v.domains.includes(`bench-${k}.example.com`))),
+  pred: (ir) =>
+    ir.listeners.some((l) => l.virtualHosts.some((v) => v.domains.includes(`bench-${k}.example.com`))),
 }));
 global.gc?.();
 const end = process.memoryUsage();
 const stats = { ...controller.stats };
 await controller.close();
-await send({ op: 'close' }).catch(() => {});
-child.kill();
+// The child exits on 'close' without answering.
+child.send({ op: 'close', id: -1 });
+await new Promise((resolve) => {
+  child.once('exit', resolve);
+  setTimeout(() => {
+    child.kill();
+    resolve();
+  }, 5000).unref();
+});
 
 let commit = '';
 try {
@@ -144,11 +198,22 @@ const result = {
   node: process.version,
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
   note: 'shared 2-core machine (other engineers running builds/tests); one run; fake API server in a child process',
+  loadAverage: { before: loadBefore, after: loadavg().map((x) => Math.round(x * 100) / 100) },
   commit,
-  cluster: { services: ready.services, endpointSlices: ready.slices, routes, clusters: lastIR.clusters.length, endpoints },
+  cluster: {
+    services: ready.services,
+    endpointSlices: ready.slices,
+    routes,
+    clusters: lastIR.clusters.length,
+    endpoints,
+  },
   debounceMs: DEBOUNCE_MS,
   startupMs: round(startupMs),
-  rssMB: { beforeStart: round(rssBefore / 1048576), afterSync: round(afterStart.rss / 1048576), end: round(end.rss / 1048576) },
+  rssMB: {
+    beforeStart: round(rssBefore / 1048576),
+    afterSync: round(afterStart.rss / 1048576),
+    end: round(end.rss / 1048576),
+  },
   heapUsedMB: { afterSync: round(afterStart.heapUsed / 1048576), end: round(end.heapUsed / 1048576) },
   results: [annotation, slices, hostChange],
   controllerStats: stats,
@@ -157,5 +222,4 @@ const result = {
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'kubernetes.json'), `${JSON.stringify(result, null, 2)}\n`);
 console.log('wrote bench/results/kubernetes.json');
-void readFileSync;
 process.exit(0);

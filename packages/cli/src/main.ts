@@ -22,10 +22,12 @@ const COMMANDS: CommandEntry[] = [
   { words: ['validate'], summary: 'check resources; exit 1 with one line per error', load: () => import('./commands/validate.js') },
   { words: ['compile'], summary: 'print the GatewayIR (-o json|yaml)', load: () => import('./commands/compile.js') },
   { words: ['render', 'envoy'], summary: 'print Envoy v3 resources or a bootstrap', load: () => import('./commands/render-envoy.js') },
+  { words: ['render', 'kubernetes'], summary: 'print Kubernetes objects (--kind ingress|gateway-api|services|install)', load: () => import('./commands/render-kubernetes.js') },
   { words: ['render', 'metallb'], summary: 'print MetalLB configuration (ConfigMap or CRDs)', load: () => import('./commands/render-metallb.js') },
   { words: ['metallb'], summary: 'metallb convert | allocate', load: () => import('./commands/metallb.js') },
   { words: ['serve'], summary: 'run the in-process gateway', load: () => import('./commands/serve.js') },
   { words: ['xds'], summary: 'run the ADS server for Envoy and gRPC xDS clients', load: () => import('./commands/xds.js') },
+  { words: ['controller'], summary: 'watch a cluster and feed the proxy or the xDS server', load: () => import('./commands/controller.js') },
 ];
 
 const USAGE = `gateway <command> [options]

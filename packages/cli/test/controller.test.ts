@@ -2,7 +2,12 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdsServer } from '@gateway/envoy';
-import { type Controller, type FakeApiServer, type KubeObject, startFakeApiServer } from '@gateway/kubernetes';
+import {
+  type Controller,
+  type FakeApiServer,
+  type KubeObject,
+  startFakeApiServer,
+} from '@gateway/kubernetes';
 import type { Gateway } from '@gateway/proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runController } from '../src/commands/controller.js';
@@ -23,7 +28,11 @@ function capture(): CliIO & { out: string; err: string } {
   return io;
 }
 
-async function until<T>(check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 8000): Promise<T> {
+async function until<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -63,11 +72,20 @@ describe('gateway controller', () => {
     originPort = (origin.address() as AddressInfo).port;
     api = await startFakeApiServer({
       objects: [
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'backend', namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'backend', namespace: 'default' },
+          spec: { ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+        },
         {
           apiVersion: 'discovery.k8s.io/v1',
           kind: 'EndpointSlice',
-          metadata: { name: 'backend-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'backend' } },
+          metadata: {
+            name: 'backend-1',
+            namespace: 'default',
+            labels: { 'kubernetes.io/service-name': 'backend' },
+          },
           addressType: 'IPv4',
           ports: [{ name: 'http', port: originPort, protocol: 'TCP' }],
           endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
@@ -101,7 +119,10 @@ describe('gateway controller', () => {
       expect((await get(`${base}/books/x`)).status).toBe(404);
       // A new annotation goes live without a restart.
       api.create(annotated('books', '/books/'));
-      await until(async () => ((await get(`${base}/books/x`)).status === 200 ? true : undefined), '/books/ to go live');
+      await until(
+        async () => ((await get(`${base}/books/x`)).status === 200 ? true : undefined),
+        '/books/ to go live',
+      );
       expect(await get(`${base}/books/x`)).toEqual({ status: 200, body: 'backend saw /x' });
       expect(io.out).toContain('controller: synced; serving version');
     } finally {
@@ -133,8 +154,14 @@ describe('gateway controller', () => {
   });
 
   it('rejects bad flags as usage errors', async () => {
-    await expect(runController(['--sink', 'nginx'], capture())).rejects.toThrow('--sink must be proxy or xds');
-    await expect(runController(['--publish-service', 'gateway'], capture())).rejects.toThrow('--publish-service must be namespace/name');
-    await expect(runController(['--sink', 'xds', '--admin', '127.0.0.1:1'], capture())).rejects.toThrow('--admin applies to --sink proxy only');
+    await expect(runController(['--sink', 'nginx'], capture())).rejects.toThrow(
+      '--sink must be proxy or xds',
+    );
+    await expect(runController(['--publish-service', 'gateway'], capture())).rejects.toThrow(
+      '--publish-service must be namespace/name',
+    );
+    await expect(runController(['--sink', 'xds', '--admin', '127.0.0.1:1'], capture())).rejects.toThrow(
+      '--admin applies to --sink proxy only',
+    );
   });
 });

@@ -48,7 +48,9 @@ describe('gateway render kubernetes', () => {
     expect(await run(['-f', input(), '--kind', 'ingress'], io)).toBe(0);
     expect(kinds(io.out)).toEqual(['IngressClass', 'Ingress']);
     expect(io.out).toContain('path: /quote/');
-    expect(io.err).toContain('warning: Mapping default/beta: route default/beta: Ingress cannot express a header match (x-beta = "1"); route not emitted');
+    expect(io.err).toContain(
+      'warning: Mapping default/beta: route default/beta: Ingress cannot express a header match (x-beta = "1"); route not emitted',
+    );
   });
 
   it('exits 1 with --strict when something was not expressible', async () => {
@@ -66,7 +68,12 @@ describe('gateway render kubernetes', () => {
 
   it('prints Services, plain or Ambassador-style', async () => {
     const plain = capture();
-    expect(await run(['-f', input(), '--kind', 'services', '--service-type', 'LoadBalancer', '--metallb-pool', 'public'], plain)).toBe(0);
+    expect(
+      await run(
+        ['-f', input(), '--kind', 'services', '--service-type', 'LoadBalancer', '--metallb-pool', 'public'],
+        plain,
+      ),
+    ).toBe(0);
     expect(kinds(plain.out)).toEqual(['Service', 'Service']);
     expect(plain.out).toContain('metallb.io/address-pool: public');
     const annotated = capture();
@@ -77,19 +84,48 @@ describe('gateway render kubernetes', () => {
 
   it('prints the install bundle without inputs', async () => {
     const io = capture();
-    expect(await run(['--kind', 'install', '--image', 'registry.example/gateway:1', '--service-type', 'NodePort'], io)).toBe(0);
-    expect(kinds(io.out)).toEqual(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'IngressClass', 'Deployment', 'Service']);
+    expect(
+      await run(
+        ['--kind', 'install', '--image', 'registry.example/gateway:1', '--service-type', 'NodePort'],
+        io,
+      ),
+    ).toBe(0);
+    expect(kinds(io.out)).toEqual([
+      'Namespace',
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+      'IngressClass',
+      'Deployment',
+      'Service',
+    ]);
     expect(io.out).toContain('image: registry.example/gateway:1');
     expect(io.out).toContain('type: NodePort');
   });
 
   it('exits 1 when the inputs have errors', async () => {
     const io = capture();
-    expect(await run(['-f', input(`apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata: { name: bad }\nspec: { prefix: /x/ }\n`), '--kind', 'ingress'], io)).toBe(1);
+    expect(
+      await run(
+        [
+          '-f',
+          input(
+            `apiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata: { name: bad }\nspec: { prefix: /x/ }\n`,
+          ),
+          '--kind',
+          'ingress',
+        ],
+        io,
+      ),
+    ).toBe(1);
     expect(io.err).toContain('Mapping default/bad');
   });
 
   it('rejects an unknown --kind', async () => {
-    await expect(run(['-f', input(), '--kind', 'helm'], capture())).rejects.toThrow('--kind must be one of ingress, gateway-api, services, install');
+    await expect(run(['-f', input(), '--kind', 'helm'], capture())).rejects.toThrow(
+      '--kind must be one of ingress, gateway-api, services, install',
+    );
   });
 });

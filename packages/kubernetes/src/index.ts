@@ -20,12 +20,21 @@ export { type EventProblem, EventRecorder, type EventTarget } from './controller
 export type { InformerTiming } from './controller/informer.js';
 export { AMBASSADOR_KINDS, type WatchedKind, watchedKinds } from './controller/kinds.js';
 export { KubeConfig, loadKubeConfig } from './controller/kubeconfig.js';
-export { type LeaderCallbacks, type LeaderElectionOptions, LeaderElector } from './controller/leader-election.js';
+export {
+  type LeaderCallbacks,
+  type LeaderElectionOptions,
+  LeaderElector,
+} from './controller/leader-election.js';
 export { IngressStatusWriter, ingressAddresses } from './controller/status.js';
 export type { EmitResult, ServiceResolutionOptions } from './emit/common.js';
-export { type GatewayApiEmitOptions, emitGatewayApi, gatewayDuration } from './emit/gateway-api.js';
-export { type IngressEmitOptions, emitIngress } from './emit/ingress.js';
-export { AMBASSADOR_RESOURCES, controllerRules, emitInstall, type InstallEmitOptions } from './emit/install.js';
+export { emitGatewayApi, type GatewayApiEmitOptions, gatewayDuration } from './emit/gateway-api.js';
+export { emitIngress, type IngressEmitOptions } from './emit/ingress.js';
+export {
+  AMBASSADOR_RESOURCES,
+  controllerRules,
+  emitInstall,
+  type InstallEmitOptions,
+} from './emit/install.js';
 export {
   type AnnotatedServicesOptions,
   emitAnnotatedServices,

@@ -15,14 +15,18 @@ export interface ServiceRef {
  * `defaultNamespace`. Returns undefined for IP literals and longer names. A two-label name is
  * ambiguous (`httpbin.org`), so callers decide whether its second label is a namespace.
  */
-export function splitServiceHost(host: string, defaultNamespace: string): { name: string; namespace: string; labels: number } | undefined {
+export function splitServiceHost(
+  host: string,
+  defaultNamespace: string,
+): { name: string; namespace: string; labels: number } | undefined {
   if (isIP(host)) return undefined;
   const h = host.replace(/\.$/, '').toLowerCase();
   const labels = h.split('.');
   if (labels.length === 1) return { name: labels[0]!, namespace: defaultNamespace, labels: 1 };
   if (labels.length === 2) return { name: labels[0]!, namespace: labels[1]!, labels: 2 };
   const rest = labels.slice(2).join('.');
-  if (rest === 'svc' || rest.startsWith('svc.')) return { name: labels[0]!, namespace: labels[1]!, labels: labels.length };
+  if (rest === 'svc' || rest.startsWith('svc.'))
+    return { name: labels[0]!, namespace: labels[1]!, labels: labels.length };
   return undefined;
 }
 

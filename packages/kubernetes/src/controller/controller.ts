@@ -1,26 +1,39 @@
-import {
-  type ApplyResult,
-  type CompileOptions,
-  type CompileResult,
-  type ConfigSink,
-  type Diagnostic,
-  type GatewayIR,
-  type IRCluster,
-  type Resource,
+import type {
+  ApplyResult,
+  CompileOptions,
+  CompileResult,
+  ConfigSink,
+  Diagnostic,
+  GatewayIR,
+  IRCluster,
+  Resource,
 } from '@gateway/core';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { applyEndpointSlices, type EndpointCacheEntry, type EndpointSource, SERVICE_NAME_LABEL } from '../read/endpoint-slices.js';
+import {
+  applyEndpointSlices,
+  type EndpointCacheEntry,
+  type EndpointSource,
+  SERVICE_NAME_LABEL,
+} from '../read/endpoint-slices.js';
 import { DEFAULT_CONTROLLER_NAME, isIngressServed } from '../read/ingress-class.js';
 import { CONFIG_ANNOTATION, isGatewaySourceObject, type ParsedObject, parseObject } from '../read/objects.js';
 import { applySecrets } from '../read/secrets.js';
 import { splitServiceHost } from '../service-ref.js';
-import type { EndpointSlice, Ingress, IngressClass, KubeObject, LoadBalancerIngress, Secret, Service } from '../types.js';
+import type {
+  EndpointSlice,
+  Ingress,
+  IngressClass,
+  KubeObject,
+  LoadBalancerIngress,
+  Secret,
+  Service,
+} from '../types.js';
 import { errorMessage } from './backoff.js';
-import { EventRecorder, type EventProblem, type EventTarget } from './events.js';
+import { type EventProblem, EventRecorder, type EventTarget } from './events.js';
 import { IncrementalCompiler } from './incremental.js';
 import { type InformerTiming, KindInformer } from './informer.js';
 import { type WatchedKind, watchedKinds } from './kinds.js';
-import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
+import { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
 import { StableSealer } from './stable-seal.js';
 import { IngressStatusWriter } from './status.js';
 
@@ -146,7 +159,16 @@ export function createController(opts: ControllerOptions): Controller {
 }
 
 class GatewayController implements Controller {
-  readonly stats: ControllerStats = { cycles: 0, compiles: 0, incrementalCompiles: 0, applies: 0, parses: 0, watchErrors: 0, statusPatches: 0, eventsWritten: 0 };
+  readonly stats: ControllerStats = {
+    cycles: 0,
+    compiles: 0,
+    incrementalCompiles: 0,
+    applies: 0,
+    parses: 0,
+    watchErrors: 0,
+    statusPatches: 0,
+    eventsWritten: 0,
+  };
   private readonly kinds: WatchedKind[];
   private readonly informers: KindInformer[] = [];
   private readonly log: (level: LogLevel, message: string) => void;
@@ -202,7 +224,10 @@ class GatewayController implements Controller {
     this.log = opts.log ?? (() => {});
     this.debounceMs = opts.debounceMs ?? 50;
     this.maxDebounceMs = Math.max(opts.maxDebounceMs ?? 1000, this.debounceMs);
-    this.kinds = watchedKinds(opts.kubeConfig, { watchAmbassador: opts.watchAmbassador, ambassadorVersion: opts.ambassadorVersion });
+    this.kinds = watchedKinds(opts.kubeConfig, {
+      watchAmbassador: opts.watchAmbassador,
+      ambassadorVersion: opts.ambassadorVersion,
+    });
     const component = opts.component ?? 'gateway-controller';
     const onError = (m: string) => this.log('warn', m);
     if (opts.leaderElection) {
@@ -227,7 +252,11 @@ class GatewayController implements Controller {
       this.leader = true;
     }
     this.compiler = new IncrementalCompiler(opts.compile ?? {}, this.sealer, true);
-    this.events = new EventRecorder(opts.kubeConfig, { component, instance: this.elector?.identity, onError });
+    this.events = new EventRecorder(opts.kubeConfig, {
+      component,
+      instance: this.elector?.identity,
+      onError,
+    });
     this.status = new IngressStatusWriter(opts.kubeConfig, onError);
   }
 
@@ -257,20 +286,29 @@ class GatewayController implements Controller {
       remove: (kind: WatchedKind, obj: KubeObject) => this.onRemove(kind, obj),
       error: (kind: WatchedKind, ns: string | undefined, message: string, retryInMs: number) => {
         this.stats.watchErrors++;
-        this.log('warn', `watch ${kind.key}${ns ? ` in ${ns}` : ''}: ${message}; retrying in ${retryInMs} ms`);
+        this.log(
+          'warn',
+          `watch ${kind.key}${ns ? ` in ${ns}` : ''}: ${message}; retrying in ${retryInMs} ms`,
+        );
       },
     };
     for (const kind of this.kinds) {
-      const scopes: Array<string | undefined> = !kind.namespaced || namespaces.length === 0 ? [undefined] : [...namespaces];
+      const scopes: Array<string | undefined> =
+        !kind.namespaced || namespaces.length === 0 ? [undefined] : [...namespaces];
       // The gateway's own Service must be seen even when its namespace is not watched.
       const publish = this.opts.publishService?.namespace;
-      if (kind.key === 'services' && publish && namespaces.length > 0 && !namespaces.includes(publish)) scopes.push(publish);
-      for (const ns of scopes) this.informers.push(new KindInformer(this.opts.kubeConfig, kind, ns, handlers, timing));
+      if (kind.key === 'services' && publish && namespaces.length > 0 && !namespaces.includes(publish))
+        scopes.push(publish);
+      for (const ns of scopes)
+        this.informers.push(new KindInformer(this.opts.kubeConfig, kind, ns, handlers, timing));
     }
     for (const inf of this.informers) inf.start();
     await Promise.all(this.informers.map((i) => i.synced));
     if (this.closed) return;
-    this.log('info', `initial sync done: ${this.parsed.size} gateway objects, ${this.services.size} services`);
+    this.log(
+      'info',
+      `initial sync done: ${this.parsed.size} gateway objects, ${this.services.size} services`,
+    );
     this.ready = true;
     this.elector?.start();
     await this.runCycle();
@@ -301,7 +339,8 @@ class GatewayController implements Controller {
         this.services.set(k, obj as Service);
         if (JSON.stringify(prev?.spec) !== JSON.stringify(obj.spec)) this.bumpService(k);
         this.reparse(`Service|${k}`, obj);
-        if (this.candidateServices.has(k) && JSON.stringify(prev?.spec) !== JSON.stringify(obj.spec)) this.postDirty = true;
+        if (this.candidateServices.has(k) && JSON.stringify(prev?.spec) !== JSON.stringify(obj.spec))
+          this.postDirty = true;
         if (this.isPublishService(k)) this.statusDirty = true;
         break;
       }
@@ -366,7 +405,11 @@ class GatewayController implements Controller {
   }
 
   private policy() {
-    return { ingressClass: this.opts.ingressClass, controllerName: this.opts.controllerName, unclassed: this.opts.unclassedIngresses };
+    return {
+      ingressClass: this.opts.ingressClass,
+      controllerName: this.opts.controllerName,
+      unclassed: this.opts.unclassedIngresses,
+    };
   }
 
   private reparseIngress(ing: Ingress): void {
@@ -395,7 +438,8 @@ class GatewayController implements Controller {
   }
 
   private setResources(cacheKey: string, resources: readonly Resource[] | undefined): void {
-    if (!this.changedObjects.has(cacheKey)) this.changedObjects.set(cacheKey, this.resourcesByObject.get(cacheKey) ?? []);
+    if (!this.changedObjects.has(cacheKey))
+      this.changedObjects.set(cacheKey, this.resourcesByObject.get(cacheKey) ?? []);
     if (resources) this.resourcesByObject.set(cacheKey, resources);
     else this.resourcesByObject.delete(cacheKey);
     this.resourcesDirty = true;
@@ -485,17 +529,24 @@ class GatewayController implements Controller {
       const changed = new Map(this.changedObjects);
       this.changedObjects.clear();
       const t0 = performance.now();
-      const result = this.compiled ? this.compiler.update(this.resourcesByObject, changed) : this.compiler.full(this.resourcesByObject);
+      const result = this.compiled
+        ? this.compiler.update(this.resourcesByObject, changed)
+        : this.compiler.full(this.resourcesByObject);
       this.compiled = result;
       compileMs = performance.now() - t0;
       compiledNow = true;
       incremental = result.incremental;
       if (result.incremental) this.stats.incrementalCompiles++;
       else this.stats.compiles++;
-      if (result.fallback && result.fallback !== 'global-change') this.log('debug', `full compile (${result.fallback})`);
+      if (result.fallback && result.fallback !== 'global-change')
+        this.log('debug', `full compile (${result.fallback})`);
       this.postDirty = true;
       this.eventsDirty = true;
-      this.candidateServices = candidateServices(this.compiled.ir, this.opts.compile?.gatewayNamespace ?? 'default', this.clusterCandidates);
+      this.candidateServices = candidateServices(
+        this.compiled.ir,
+        this.opts.compile?.gatewayNamespace ?? 'default',
+        this.clusterCandidates,
+      );
     }
     let ir = this.lastIR;
     if (this.postDirty || !ir) {
@@ -516,13 +567,20 @@ class GatewayController implements Controller {
         applied = true;
         this.stats.applies++;
         if (!applyResult.accepted) {
-          this.log('warn', `sink rejected IR ${ir.version}: ${applyResult.diagnostics.map((d) => d.message).join('; ')}`);
+          this.log(
+            'warn',
+            `sink rejected IR ${ir.version}: ${applyResult.diagnostics.map((d) => d.message).join('; ')}`,
+          );
         }
       } catch (err) {
         this.log('error', `sink.apply failed: ${errorMessage(err)}`);
       }
     }
-    this.lastDiagnostics = [...this.parseDiagnostics(), ...this.compiled.diagnostics, ...this.postDiagnostics];
+    this.lastDiagnostics = [
+      ...this.parseDiagnostics(),
+      ...this.compiled.diagnostics,
+      ...this.postDiagnostics,
+    ];
     if (this.leader) await this.leaderWrites();
     this.opts.onCycle?.({
       firstChangeAt,
@@ -544,7 +602,11 @@ class GatewayController implements Controller {
     const withSecrets = applySecrets(base, (ns, name) => this.secrets.get(`${ns}/${name}`), { seal });
     diagnostics.push(...withSecrets.diagnostics);
     let ir = withSecrets.ir;
-    this.referencedSecrets = new Set(base.secrets.filter((s) => s.kubernetesSecret).map((s) => `${s.kubernetesSecret!.namespace}/${s.kubernetesSecret!.name}`));
+    this.referencedSecrets = new Set(
+      base.secrets
+        .filter((s) => s.kubernetesSecret)
+        .map((s) => `${s.kubernetesSecret!.namespace}/${s.kubernetesSecret!.name}`),
+    );
     if (this.opts.endpointDiscovery !== false) {
       const source: EndpointSource = {
         service: (ns, name) => this.services.get(`${ns}/${name}`),
@@ -554,7 +616,10 @@ class GatewayController implements Controller {
         gatewayNamespace: this.opts.compile?.gatewayNamespace ?? 'default',
         mode: this.opts.endpointDiscovery ?? 'eds',
         seal,
-        cache: { stamp: (ns, name) => this.serviceStamps.get(`${ns}/${name}`) ?? 0, results: this.endpointResults },
+        cache: {
+          stamp: (ns, name) => this.serviceStamps.get(`${ns}/${name}`) ?? 0,
+          results: this.endpointResults,
+        },
       });
       diagnostics.push(...withEndpoints.diagnostics);
       ir = withEndpoints.ir;
@@ -600,11 +665,22 @@ class GatewayController implements Controller {
     const push = (target: EventTarget, d: Diagnostic) => {
       const where = `${d.resource.kind} ${d.resource.namespace}/${d.resource.name}`;
       const path = d.path ? `${d.path}: ` : '';
-      out.push({ target, reason: d.severity === 'error' ? 'InvalidConfig' : 'ConfigWarning', message: `${where}: ${path}${d.message}`, type: 'Warning' });
+      out.push({
+        target,
+        reason: d.severity === 'error' ? 'InvalidConfig' : 'ConfigWarning',
+        message: `${where}: ${path}${d.message}`,
+        type: 'Warning',
+      });
     };
     const targetOf = (e: ParsedEntry): EventTarget => {
       const o = e.parsed.origin;
-      return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name, ...(o.uid ? { uid: o.uid } : {}) };
+      return {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        namespace: o.namespace,
+        name: o.name,
+        ...(o.uid ? { uid: o.uid } : {}),
+      };
     };
     for (const e of this.parsed.values()) {
       if (!e.parsed.diagnostics.some(reportable)) continue;
@@ -615,14 +691,25 @@ class GatewayController implements Controller {
     if (extra.length === 0) return out;
     // Which object each gateway resource came from (built only when there is something to attach).
     const origins = new Map<string, ParsedEntry>();
-    for (const e of this.parsed.values()) for (const r of e.parsed.resources) origins.set(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`, e);
+    for (const e of this.parsed.values())
+      for (const r of e.parsed.resources)
+        origins.set(`${r.kind}/${r.metadata.namespace}/${r.metadata.name}`, e);
     for (const d of extra) {
       const r = d.resource;
       const entry = origins.get(`${r.kind}/${r.namespace}/${r.name}`);
       let target = entry ? targetOf(entry) : undefined;
       if (!target && (r.kind === 'Secret' || r.kind === 'Service')) {
-        const obj = r.kind === 'Secret' ? this.secrets.get(`${r.namespace}/${r.name}`) : this.services.get(`${r.namespace}/${r.name}`);
-        target = { apiVersion: 'v1', kind: r.kind, namespace: r.namespace, name: r.name, ...(obj?.metadata?.uid ? { uid: obj.metadata.uid } : {}) };
+        const obj =
+          r.kind === 'Secret'
+            ? this.secrets.get(`${r.namespace}/${r.name}`)
+            : this.services.get(`${r.namespace}/${r.name}`);
+        target = {
+          apiVersion: 'v1',
+          kind: r.kind,
+          namespace: r.namespace,
+          name: r.name,
+          ...(obj?.metadata?.uid ? { uid: obj.metadata.uid } : {}),
+        };
       }
       if (target) push(target, d);
     }
@@ -636,11 +723,22 @@ function fingerprintOf(obj: KubeObject): string {
   if (obj.kind === 'Service') {
     return JSON.stringify([m.namespace, m.name, m.labels ?? {}, m.annotations?.[CONFIG_ANNOTATION] ?? null]);
   }
-  return JSON.stringify([obj.apiVersion, m.namespace, m.name, m.labels ?? {}, m.annotations ?? {}, obj.spec ?? null]);
+  return JSON.stringify([
+    obj.apiVersion,
+    m.namespace,
+    m.name,
+    m.labels ?? {},
+    m.annotations ?? {},
+    obj.spec ?? null,
+  ]);
 }
 
 /** Services (`ns/name`) the IR's clusters may point at: their changes can change the IR. */
-function candidateServices(ir: GatewayIR, gatewayNamespace: string, memo: WeakMap<IRCluster, string | null>): Set<string> {
+function candidateServices(
+  ir: GatewayIR,
+  gatewayNamespace: string,
+  memo: WeakMap<IRCluster, string | null>,
+): Set<string> {
   const out = new Set<string>();
   for (const c of ir.clusters) {
     let key = memo.get(c);

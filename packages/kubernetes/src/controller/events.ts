@@ -67,7 +67,9 @@ export class EventRecorder {
       } catch (err) {
         // Forget it so the next sync retries this problem.
         this.active.delete(key);
-        this.opts.onError?.(`writing Event for ${problem.target.kind} ${problem.target.namespace}/${problem.target.name}: ${errorMessage(err)}`);
+        this.opts.onError?.(
+          `writing Event for ${problem.target.kind} ${problem.target.namespace}/${problem.target.name}: ${errorMessage(err)}`,
+        );
       }
     }
     // Problems beyond the per-sync cap are retried next time.

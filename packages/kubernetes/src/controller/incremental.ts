@@ -72,7 +72,12 @@ export class IncrementalCompiler {
     otherDiagnostics: Diagnostic[];
   };
   /** Counters for tests and metrics. */
-  readonly stats = { full: 0, incremental: 0, oracleCompiles: 0, fallbacks: {} as Partial<Record<FallbackReason, number>> };
+  readonly stats = {
+    full: 0,
+    incremental: 0,
+    oracleCompiles: 0,
+    fallbacks: {} as Partial<Record<FallbackReason, number>>,
+  };
 
   /**
    * @param deferSeal leave `version` empty on incremental results (the caller seals after its own
@@ -110,7 +115,10 @@ export class IncrementalCompiler {
     return { ...reason, incremental: true };
   }
 
-  private tryUpdateReason(objects: ObjectResources, previous: ReadonlyMap<string, readonly Resource[]>): CompileResult | FallbackReason {
+  private tryUpdateReason(
+    objects: ObjectResources,
+    previous: ReadonlyMap<string, readonly Resource[]>,
+  ): CompileResult | FallbackReason {
     const base = this.base;
     if (!base) return 'no-base';
     if (previous.size > this.maxChangedObjects) return 'too-many-changes';
@@ -119,7 +127,8 @@ export class IncrementalCompiler {
     const newMappings = new Map<string, Mapping[]>();
     for (const [key, old] of previous) {
       const now = objects.get(key) ?? [];
-      if (old.some((r) => r.kind !== 'Mapping') || now.some((r) => r.kind !== 'Mapping')) return 'global-change';
+      if (old.some((r) => r.kind !== 'Mapping') || now.some((r) => r.kind !== 'Mapping'))
+        return 'global-change';
       const list = now as Mapping[];
       for (const m of list) {
         const k = resourceKey(m);
@@ -152,7 +161,8 @@ export class IncrementalCompiler {
     for (const g of affectedGroups) for (const o of base.groupObjects.get(g) ?? []) affectedObjects.add(o);
     // The changed objects' new Mappings, and the unchanged Mappings that share a group with them.
     const affectedMappings: Resource[] = [];
-    for (const list of newMappings.values()) for (const m of list) if (newGroups.get(resourceKey(m))) affectedMappings.push(m);
+    for (const list of newMappings.values())
+      for (const m of list) if (newGroups.get(resourceKey(m))) affectedMappings.push(m);
     for (const o of affectedObjects) {
       if (previous.has(o)) continue;
       for (const r of objects.get(o) ?? []) {
@@ -180,7 +190,8 @@ export class IncrementalCompiler {
     for (let li = 0; li < base.ir.listeners.length; li++) {
       const old = base.ir.listeners[li]!;
       const next = partial.ir.listeners[li]!;
-      if (old.name !== next.name || old.virtualHosts.length !== next.virtualHosts.length) return 'listener-shape';
+      if (old.name !== next.name || old.virtualHosts.length !== next.virtualHosts.length)
+        return 'listener-shape';
       let changedListener = false;
       const vhosts = old.virtualHosts.map((vh, vi) => {
         const fvh = next.virtualHosts[vi]!;
@@ -230,7 +241,9 @@ export class IncrementalCompiler {
       filters: base.ir.filters,
       tcpRoutes: base.ir.tcpRoutes,
     };
-    const ir: GatewayIR = this.deferSeal ? { schema: 'gateway.ir/v1', version: '', ...body } : this.sealer.seal(body);
+    const ir: GatewayIR = this.deferSeal
+      ? { schema: 'gateway.ir/v1', version: '', ...body }
+      : this.sealer.seal(body);
 
     // Commit: indexes and diagnostics of the affected Mappings.
     for (const key of previous.keys()) {
@@ -259,7 +272,8 @@ export class IncrementalCompiler {
         }
       }
     }
-    for (const g of [...base.groupObjects.keys()]) if (base.groupObjects.get(g)!.size === 0) base.groupObjects.delete(g);
+    for (const g of [...base.groupObjects.keys()])
+      if (base.groupObjects.get(g)!.size === 0) base.groupObjects.delete(g);
     const affectedKeys = new Set(affectedMappings.map(resourceKey));
     for (const k of affectedKeys) base.diagnosticsByResource.delete(k);
     for (const d of partial.diagnostics) {
@@ -288,10 +302,13 @@ export class IncrementalCompiler {
     if (mappings.length === 0) return out;
     const visible = mappings.map((m) => (m.spec.shadow ? { ...m, spec: { ...m.spec, shadow: false } } : m));
     const read = (ir: GatewayIR) => {
-      for (const l of ir.listeners) for (const vh of l.virtualHosts) for (const r of vh.routes) for (const s of r.sources) {
-        const k = mappingKey(s.namespace, s.name);
-        if (!out.has(k)) out.set(k, r.group);
-      }
+      for (const l of ir.listeners)
+        for (const vh of l.virtualHosts)
+          for (const r of vh.routes)
+            for (const s of r.sources) {
+              const k = mappingKey(s.namespace, s.name);
+              if (!out.has(k)) out.set(k, r.group);
+            }
     };
     read(compile([...globals, ...visible], this.options).ir);
     for (const m of visible) {
@@ -323,10 +340,13 @@ export class IncrementalCompiler {
     }
     // Groups from the full IR (sources list every member, shadows included); the rest individually.
     const mappingGroup = new Map<string, string | null>();
-    for (const l of result.ir.listeners) for (const vh of l.virtualHosts) for (const r of vh.routes) for (const s of r.sources) {
-      const k = mappingKey(s.namespace, s.name);
-      if (!mappingGroup.has(k)) mappingGroup.set(k, r.group);
-    }
+    for (const l of result.ir.listeners)
+      for (const vh of l.virtualHosts)
+        for (const r of vh.routes)
+          for (const s of r.sources) {
+            const k = mappingKey(s.namespace, s.name);
+            if (!mappingGroup.has(k)) mappingGroup.set(k, r.group);
+          }
     const missing = mappings.filter((m) => !mappingGroup.has(resourceKey(m)));
     for (const [k, g] of this.groupsOf(missing, globals)) mappingGroup.set(k, g);
     const groupObjects = new Map<string, Set<string>>();
@@ -398,7 +418,8 @@ class OrderOracle {
       if (this.newMappings.has(o)) continue;
       for (const r of this.objects.get(o) ?? []) if (r.kind === 'Mapping') add(r);
     }
-    for (const list of this.newMappings.values()) for (const m of list) if (this.newGroups.get(resourceKey(m)) === group) add(m);
+    for (const list of this.newMappings.values())
+      for (const m of list) if (this.newGroups.get(resourceKey(m)) === group) add(m);
     return out;
   }
 
@@ -434,7 +455,11 @@ class OrderOracle {
  * Merges `fresh` routes (whole groups, in order) into `kept` (also whole groups, in order) by
  * group order: binary search over kept's group runs for each fresh group run.
  */
-function mergeRuns(kept: IRRoute[], fresh: IRRoute[], compare: (a: string, b: string) => number): IRRoute[] | undefined {
+function mergeRuns(
+  kept: IRRoute[],
+  fresh: IRRoute[],
+  compare: (a: string, b: string) => number,
+): IRRoute[] | undefined {
   if (fresh.length === 0) return kept;
   const runs = (routes: IRRoute[]) => {
     const out: Array<{ group: string; routes: IRRoute[] }> = [];

@@ -52,7 +52,14 @@ export class KindInformer {
       setImmediate(() => this.markSynced());
       return result as unknown as { metadata?: { resourceVersion?: string }; items: KubernetesObject[] };
     };
-    this.lw = new ListWatch<KubernetesObject>(kind.path(namespace), new Watch(kc), listFn as never, false, undefined, kind.fieldSelector);
+    this.lw = new ListWatch<KubernetesObject>(
+      kind.path(namespace),
+      new Watch(kc),
+      listFn as never,
+      false,
+      undefined,
+      kind.fieldSelector,
+    );
     const upsert = (obj: KubernetesObject) => {
       this.backoff.reset();
       handlers.upsert(kind, withType(kind, obj));
@@ -97,7 +104,12 @@ export class KindInformer {
     } else {
       delay = this.backoff.next();
     }
-    this.handlers.error(this.kind, this.namespace, `${status ? `${status} ` : ''}${errorMessage(err)}`, delay);
+    this.handlers.error(
+      this.kind,
+      this.namespace,
+      `${status ? `${status} ` : ''}${errorMessage(err)}`,
+      delay,
+    );
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;

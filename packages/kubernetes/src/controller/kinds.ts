@@ -56,7 +56,10 @@ const nsPath = (prefix: string, plural: string, namespace?: string) =>
   namespace ? `${prefix}/namespaces/${namespace}/${plural}` : `${prefix}/${plural}`;
 
 /** Every kind the controller watches. */
-export function watchedKinds(kc: KubeConfig, opts: { ambassadorVersion?: string; watchAmbassador?: boolean } = {}): WatchedKind[] {
+export function watchedKinds(
+  kc: KubeConfig,
+  opts: { ambassadorVersion?: string; watchAmbassador?: boolean } = {},
+): WatchedKind[] {
   const core = kc.makeApiClient(CoreV1Api);
   const networking = kc.makeApiClient(NetworkingV1Api);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
@@ -70,7 +73,12 @@ export function watchedKinds(kc: KubeConfig, opts: { ambassadorVersion?: string;
       namespaced: true,
       optional: false,
       path: (ns) => nsPath('/api/v1', 'services', ns),
-      list: async (ns) => plainList(ns ? await core.listNamespacedService({ namespace: ns }) : await core.listServiceForAllNamespaces(), 'v1', 'Service'),
+      list: async (ns) =>
+        plainList(
+          ns ? await core.listNamespacedService({ namespace: ns }) : await core.listServiceForAllNamespaces(),
+          'v1',
+          'Service',
+        ),
     },
     {
       key: 'endpointslices',
@@ -81,7 +89,9 @@ export function watchedKinds(kc: KubeConfig, opts: { ambassadorVersion?: string;
       path: (ns) => nsPath('/apis/discovery.k8s.io/v1', 'endpointslices', ns),
       list: async (ns) =>
         plainList(
-          ns ? await discovery.listNamespacedEndpointSlice({ namespace: ns }) : await discovery.listEndpointSliceForAllNamespaces(),
+          ns
+            ? await discovery.listNamespacedEndpointSlice({ namespace: ns })
+            : await discovery.listEndpointSliceForAllNamespaces(),
           'discovery.k8s.io/v1',
           'EndpointSlice',
         ),
@@ -94,7 +104,13 @@ export function watchedKinds(kc: KubeConfig, opts: { ambassadorVersion?: string;
       optional: false,
       path: (ns) => nsPath('/apis/networking.k8s.io/v1', 'ingresses', ns),
       list: async (ns) =>
-        plainList(ns ? await networking.listNamespacedIngress({ namespace: ns }) : await networking.listIngressForAllNamespaces(), 'networking.k8s.io/v1', 'Ingress'),
+        plainList(
+          ns
+            ? await networking.listNamespacedIngress({ namespace: ns })
+            : await networking.listIngressForAllNamespaces(),
+          'networking.k8s.io/v1',
+          'Ingress',
+        ),
     },
     {
       key: 'ingressclasses',
@@ -103,7 +119,8 @@ export function watchedKinds(kc: KubeConfig, opts: { ambassadorVersion?: string;
       namespaced: false,
       optional: false,
       path: () => '/apis/networking.k8s.io/v1/ingressclasses',
-      list: async () => plainList(await networking.listIngressClass(), 'networking.k8s.io/v1', 'IngressClass'),
+      list: async () =>
+        plainList(await networking.listIngressClass(), 'networking.k8s.io/v1', 'IngressClass'),
     },
     {
       key: 'secrets',
@@ -136,9 +153,11 @@ export function watchedKinds(kc: KubeConfig, opts: { ambassadorVersion?: string;
         optional: true,
         path: (ns) => nsPath(`/apis/${group}/${version}`, plural, ns),
         list: async (ns) => {
-          const result = (ns
-            ? await custom.listNamespacedCustomObject({ group, version, namespace: ns, plural })
-            : await custom.listClusterCustomObject({ group, version, plural })) as { metadata?: { resourceVersion?: string }; items?: KubeObject[] };
+          const result = (
+            ns
+              ? await custom.listNamespacedCustomObject({ group, version, namespace: ns, plural })
+              : await custom.listClusterCustomObject({ group, version, plural })
+          ) as { metadata?: { resourceVersion?: string }; items?: KubeObject[] };
           return plainList(result, `${group}/${version}`, kind);
         },
       });

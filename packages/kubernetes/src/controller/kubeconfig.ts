@@ -15,7 +15,8 @@ export function loadKubeConfig(opts: { file?: string; context?: string } = {}): 
   if (opts.file) kc.loadFromFile(opts.file);
   else kc.loadFromDefault();
   if (opts.context) kc.setCurrentContext(opts.context);
-  if (!kc.getCurrentCluster()) throw new Error('no cluster in the kubeconfig (use --kubeconfig or --context)');
+  if (!kc.getCurrentCluster())
+    throw new Error('no cluster in the kubeconfig (use --kubeconfig or --context)');
   return kc;
 }
 

@@ -88,7 +88,9 @@ export class LeaderElector {
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight?.catch(() => {});
     if (this.leading) {
-      await this.release().catch((err: unknown) => this.callbacks.onError?.(`releasing lease: ${errorMessage(err)}`));
+      await this.release().catch((err: unknown) =>
+        this.callbacks.onError?.(`releasing lease: ${errorMessage(err)}`),
+      );
       this.setLeading(false);
     }
   }
@@ -118,7 +120,10 @@ export class LeaderElector {
     const now = Date.now();
     let lease: Lease | undefined;
     try {
-      lease = (await this.api.readNamespacedLease({ name: this.name, namespace: this.opts.namespace })) as unknown as Lease;
+      lease = (await this.api.readNamespacedLease({
+        name: this.name,
+        namespace: this.opts.namespace,
+      })) as unknown as Lease;
     } catch (err) {
       if (errorStatus(err) !== 404) throw err;
     }
@@ -153,7 +158,8 @@ export class LeaderElector {
       return;
     }
     const transitions = (spec.leaseTransitions ?? 0) + (holder === this.identity ? 0 : 1);
-    const acquireMs = holder === this.identity && spec.acquireTime ? Date.parse(String(spec.acquireTime)) : now;
+    const acquireMs =
+      holder === this.identity && spec.acquireTime ? Date.parse(String(spec.acquireTime)) : now;
     const body: Lease = {
       ...lease,
       apiVersion: 'coordination.k8s.io/v1',
@@ -162,7 +168,11 @@ export class LeaderElector {
       spec: this.spec(Number.isFinite(acquireMs) ? acquireMs : now, transitions, now),
     };
     try {
-      await this.api.replaceNamespacedLease({ name: this.name, namespace: this.opts.namespace, body: body as never });
+      await this.api.replaceNamespacedLease({
+        name: this.name,
+        namespace: this.opts.namespace,
+        body: body as never,
+      });
     } catch (err) {
       if (errorStatus(err) === 409) return; // lost the race; look again next period
       throw err;
@@ -183,15 +193,28 @@ export class LeaderElector {
   }
 
   private async release(): Promise<void> {
-    const lease = (await this.api.readNamespacedLease({ name: this.name, namespace: this.opts.namespace })) as unknown as Lease;
+    const lease = (await this.api.readNamespacedLease({
+      name: this.name,
+      namespace: this.opts.namespace,
+    })) as unknown as Lease;
     if (lease.spec?.holderIdentity !== this.identity) return;
     const now = Date.now();
     const body: Lease = {
       ...lease,
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now), acquireTime: microTime(now) },
+      spec: {
+        ...lease.spec,
+        holderIdentity: '',
+        leaseDurationSeconds: 1,
+        renewTime: microTime(now),
+        acquireTime: microTime(now),
+      },
     };
-    await this.api.replaceNamespacedLease({ name: this.name, namespace: this.opts.namespace, body: body as never });
+    await this.api.replaceNamespacedLease({
+      name: this.name,
+      namespace: this.opts.namespace,
+      body: body as never,
+    });
   }
 }

@@ -49,22 +49,30 @@ export class StableSealer {
     hash.update(buffer);
   }
 
-  /** Writes the stable JSON of `value`; returns it when small enough to memoise. */
+  /** Writes the stable JSON of `value`, memoising it when small enough. */
   private write(value: unknown, emit: (s: string) => void): void {
-    if (value === null) return emit('null');
+    if (value === null) {
+      emit('null');
+      return;
+    }
     switch (typeof value) {
       case 'string':
       case 'number':
       case 'boolean':
-        return emit(JSON.stringify(value));
+        emit(JSON.stringify(value));
+        return;
       case 'object':
         break;
       default:
-        return emit('null');
+        emit('null');
+        return;
     }
     const obj = value as object;
     const hit = this.cache.get(obj);
-    if (hit !== undefined) return emit(hit);
+    if (hit !== undefined) {
+      emit(hit);
+      return;
+    }
     // Serialise into a local buffer; memoise it unless it grew large (then it was streamed).
     let local: string[] | undefined = [];
     let size = 0;

@@ -5,7 +5,11 @@ import { errorMessage } from './backoff.js';
 /** The Ingress form of a Service's load-balancer address (no `ipMode`). */
 export function ingressAddresses(lb: LoadBalancerIngress[]): LoadBalancerIngress[] {
   return lb
-    .map((a) => ({ ...(a.ip ? { ip: a.ip } : {}), ...(a.hostname ? { hostname: a.hostname } : {}), ...(a.ports?.length ? { ports: a.ports } : {}) }))
+    .map((a) => ({
+      ...(a.ip ? { ip: a.ip } : {}),
+      ...(a.hostname ? { hostname: a.hostname } : {}),
+      ...(a.ports?.length ? { ports: a.ports } : {}),
+    }))
     .filter((a) => a.ip || a.hostname)
     .sort((a, b) => `${a.ip ?? ''}${a.hostname ?? ''}`.localeCompare(`${b.ip ?? ''}${b.hostname ?? ''}`));
 }

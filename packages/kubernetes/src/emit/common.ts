@@ -44,7 +44,13 @@ export function routeRef(route: IRRoute): ResourceRef {
   return route.sources[0] ?? { kind: 'Route', namespace: '', name: route.name };
 }
 
-export function diag(resource: ResourceRef, path: string, message: string, severity: Severity, code: string): Diagnostic {
+export function diag(
+  resource: ResourceRef,
+  path: string,
+  message: string,
+  severity: Severity,
+  code: string,
+): Diagnostic {
   return { resource, path, message, severity, code };
 }
 
@@ -53,7 +59,10 @@ export function diag(resource: ResourceRef, path: string, message: string, sever
  * shortened with a hash suffix when longer than `max`.
  */
 export function toDnsLabel(value: string, max = 63): string {
-  let s = value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  let s = value
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   if (!s) s = 'x';
   if (s.length > max) {
     const hash = createHash('sha1').update(value).digest('hex').slice(0, 8);
@@ -71,13 +80,18 @@ export function toDns1035Label(value: string, max = 63): string {
 /** Every namespace the IR's routes come from, plus the configured ones. */
 export function knownNamespaces(ir: GatewayIR, opts: ServiceResolutionOptions): Set<string> {
   const out = new Set<string>([opts.gatewayNamespace ?? 'default', ...(opts.serviceNamespaces ?? [])]);
-  for (const l of ir.listeners) for (const v of l.virtualHosts) for (const r of v.routes) for (const s of r.sources) out.add(s.namespace);
+  for (const l of ir.listeners)
+    for (const v of l.virtualHosts) for (const r of v.routes) for (const s of r.sources) out.add(s.namespace);
   for (const t of ir.tcpRoutes) for (const s of t.sources) out.add(s.namespace);
   return out;
 }
 
 /** Where a cluster's traffic goes, in Kubernetes terms. */
-export function clusterBackend(cluster: IRCluster, namespaces: Set<string>, gatewayNamespace: string): Backend {
+export function clusterBackend(
+  cluster: IRCluster,
+  namespaces: Set<string>,
+  gatewayNamespace: string,
+): Backend {
   const d = cluster.discovery;
   if (d.kind === 'eds') {
     const m = /^k8s\/([^/]+)\/([^/]+)\/(\d+)$/.exec(d.serviceName);
@@ -111,7 +125,8 @@ export function routeSites(ir: GatewayIR): RouteSite[] {
   const out: RouteSite[] = [];
   let order = 0;
   for (const listener of ir.listeners) {
-    for (const vhost of listener.virtualHosts) for (const route of vhost.routes) out.push({ listener, vhost, route, order: order++ });
+    for (const vhost of listener.virtualHosts)
+      for (const route of vhost.routes) out.push({ listener, vhost, route, order: order++ });
   }
   return out;
 }
@@ -121,11 +136,14 @@ export function routeSites(ir: GatewayIR): RouteSite[] {
  * can express: exact (hosts are case-insensitive), a `.suffix` match (a multi-label wildcard,
  * `*.suffix`), or the single-label wildcard regex core generates for Ingress `*.x` hosts.
  */
-export function authorityHost(h: IRHeaderMatch): { host: string; wildcard?: 'single-label' | 'multi-label' } | undefined {
+export function authorityHost(
+  h: IRHeaderMatch,
+): { host: string; wildcard?: 'single-label' | 'multi-label' } | undefined {
   if (h.name !== ':authority' || h.invert || !h.match) return undefined;
   const m = h.match;
   if ('exact' in m) return { host: m.exact.toLowerCase() };
-  if ('suffix' in m && m.suffix.startsWith('.') && m.suffix.length > 1) return { host: `*${m.suffix.toLowerCase()}`, wildcard: 'multi-label' };
+  if ('suffix' in m && m.suffix.startsWith('.') && m.suffix.length > 1)
+    return { host: `*${m.suffix.toLowerCase()}`, wildcard: 'multi-label' };
   if ('regex' in m) {
     const w = /^\[\^\.\]\+((?:\\\.[a-z0-9-]+)+)$/.exec(m.regex);
     if (w) return { host: `*${w[1]!.replace(/\\\./g, '.')}`, wildcard: 'single-label' };
@@ -137,7 +155,11 @@ export function authorityHost(h: IRHeaderMatch): { host: string; wildcard?: 'sin
 export function isIdentityRewrite(path: IRPathMatch, rewrite: IRPathRewrite): boolean {
   if (rewrite.kind === 'regex') return false;
   if (path.kind === 'exact') return rewrite.value === path.value;
-  return rewrite.kind === 'prefix' && (path.kind === 'prefix' || path.kind === 'segment-prefix') && rewrite.value === path.value;
+  return (
+    rewrite.kind === 'prefix' &&
+    (path.kind === 'prefix' || path.kind === 'segment-prefix') &&
+    rewrite.value === path.value
+  );
 }
 
 /** Describes a string matcher for messages. */
@@ -159,14 +181,16 @@ export function escapeRegex(s: string): string {
 export function selfCheck(objects: KubeObject[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const obj of objects) {
-    for (const d of validateObject(obj)) if (d.severity === 'error') out.push({ ...d, code: `emitted-${d.code ?? 'invalid'}` });
+    for (const d of validateObject(obj))
+      if (d.severity === 'error') out.push({ ...d, code: `emitted-${d.code ?? 'invalid'}` });
   }
   return out;
 }
 
 /** Sorts diagnostics deterministically (resource, path, code, message). */
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
-  const key = (d: Diagnostic) => `${d.resource.kind}/${d.resource.namespace}/${d.resource.name}\u0000${d.path}\u0000${d.code ?? ''}\u0000${d.message}`;
+  const key = (d: Diagnostic) =>
+    `${d.resource.kind}/${d.resource.namespace}/${d.resource.name}\u0000${d.path}\u0000${d.code ?? ''}\u0000${d.message}`;
   const seen = new Set<string>();
   return list
     .filter((d) => {

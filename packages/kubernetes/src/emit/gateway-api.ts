@@ -126,16 +126,38 @@ export function emitGatewayApi(ir: GatewayIR, opts: GatewayApiEmitOptions = {}):
   const namespaces = knownNamespaces(ir, opts);
   const clusters = new Map<string, IRCluster>(ir.clusters.map((c) => [c.name, c]));
   const diagnostics: Diagnostic[] = [];
-  const meta = (name: string) => ({ name, namespace, ...(Object.keys(labels).length ? { labels: { ...labels } } : {}) });
+  const meta = (name: string) => ({
+    name,
+    namespace,
+    ...(Object.keys(labels).length ? { labels: { ...labels } } : {}),
+  });
 
   const { listeners, sections } = gatewayListeners(ir, namespace, diagnostics);
   for (const t of ir.tcpRoutes) {
-    diagnostics.push(diag(t.sources[0] ?? { kind: 'TCPMapping', namespace: '', name: t.name }, '', `TCP route ${t.name}: TCPRoute/TLSRoute are not in Gateway API's standard channel; not emitted`, 'warning', 'gateway-api-tcp-unsupported'));
+    diagnostics.push(
+      diag(
+        t.sources[0] ?? { kind: 'TCPMapping', namespace: '', name: t.name },
+        '',
+        `TCP route ${t.name}: TCPRoute/TLSRoute are not in Gateway API's standard channel; not emitted`,
+        'warning',
+        'gateway-api-tcp-unsupported',
+      ),
+    );
   }
 
-  const ctx: TranslateContext = { clusters, namespaces, gatewayNamespace, routeNamespace: namespace, diagnostics, crossNamespace: new Set() };
+  const ctx: TranslateContext = {
+    clusters,
+    namespaces,
+    gatewayNamespace,
+    routeNamespace: namespace,
+    diagnostics,
+    crossNamespace: new Set(),
+  };
   // (section name, kind, hostnames) → rules in IR order.
-  const groups = new Map<string, { kind: 'http' | 'grpc'; hostnames: string[]; section: Section; rules: TranslatedRule[] }>();
+  const groups = new Map<
+    string,
+    { kind: 'http' | 'grpc'; hostnames: string[]; section: Section; rules: TranslatedRule[] }
+  >();
   const translatedOnce = new Map<string, Array<{ rule: TranslatedRule; hostnames: string[] } | undefined>>();
   const reportedHosts = new Set<string>();
   for (const site of routeSites(ir)) {
@@ -155,7 +177,15 @@ export function emitGatewayApi(ir: GatewayIR, opts: GatewayApiEmitOptions = {}):
         const key = `${vhost.domains.join(',')}|${route.name}`;
         if (!reportedHosts.has(key)) {
           reportedHosts.add(key);
-          diagnostics.push(diag(routeRef(route), '', `route ${route.name}: Gateway API cannot express ${hostSets.unsupported}; route not emitted`, 'warning', 'gateway-api-route-skipped'));
+          diagnostics.push(
+            diag(
+              routeRef(route),
+              '',
+              `route ${route.name}: Gateway API cannot express ${hostSets.unsupported}; route not emitted`,
+              'warning',
+              'gateway-api-route-skipped',
+            ),
+          );
         }
         translated.push(undefined);
       } else {
@@ -174,19 +204,33 @@ export function emitGatewayApi(ir: GatewayIR, opts: GatewayApiEmitOptions = {}):
           g = { kind: t.rule.kind, hostnames: t.hostnames, section, rules: [] };
           groups.set(key, g);
         }
-        if (!g.rules.some((r) => r.route.name === t.rule.route.name)) g.rules.push({ ...t.rule, order: site.order });
+        if (!g.rules.some((r) => r.route.name === t.rule.route.name))
+          g.rules.push({ ...t.rule, order: site.order });
       }
     }
   }
   for (const ns of ctx.crossNamespace) {
-    diagnostics.push(diag({ kind: 'Namespace', namespace: '', name: ns }, '', `routes in ${namespace} reference Services in ${ns}; a ReferenceGrant in ${ns} must allow it`, 'notice', 'gateway-api-reference-grant'));
+    diagnostics.push(
+      diag(
+        { kind: 'Namespace', namespace: '', name: ns },
+        '',
+        `routes in ${namespace} reference Services in ${ns}; a ReferenceGrant in ${ns} must allow it`,
+        'notice',
+        'gateway-api-reference-grant',
+      ),
+    );
   }
 
   // Merge listener sections that carry identical rules for the same hostnames into one route.
   const merged: RouteGroup[] = [];
   for (const g of groups.values()) {
     const fingerprint = JSON.stringify(g.rules.map((r) => r.rule));
-    const same = merged.find((m) => m.kind === g.kind && m.hostnames.join(',') === g.hostnames.join(',') && JSON.stringify(m.rules.map((r) => r.rule)) === fingerprint);
+    const same = merged.find(
+      (m) =>
+        m.kind === g.kind &&
+        m.hostnames.join(',') === g.hostnames.join(',') &&
+        JSON.stringify(m.rules.map((r) => r.rule)) === fingerprint,
+    );
     if (same) same.sections.push(g.section);
     else merged.push({ kind: g.kind, hostnames: g.hostnames, sections: [g.section], rules: g.rules });
   }
@@ -200,11 +244,22 @@ export function emitGatewayApi(ir: GatewayIR, opts: GatewayApiEmitOptions = {}):
     spec: { gatewayClassName: opts.gatewayClassName ?? 'gateway', listeners },
   };
   const objects: KubeObject[] = listeners.length > 0 ? [gateway] : [];
-  if (listeners.length === 0) diagnostics.push(diag({ kind: 'Gateway', namespace, name: gatewayName }, '', 'the IR has no HTTP or HTTPS listener; no Gateway emitted', 'warning', 'gateway-api-no-listeners'));
+  if (listeners.length === 0)
+    diagnostics.push(
+      diag(
+        { kind: 'Gateway', namespace, name: gatewayName },
+        '',
+        'the IR has no HTTP or HTTPS listener; no Gateway emitted',
+        'warning',
+        'gateway-api-no-listeners',
+      ),
+    );
 
   const usedNames = new Set<string>();
   for (const g of merged) {
-    const variants = merged.filter((m) => m.kind === g.kind && m.hostnames.join(',') === g.hostnames.join(',')).length;
+    const variants = merged.filter(
+      (m) => m.kind === g.kind && m.hostnames.join(',') === g.hostnames.join(','),
+    ).length;
     let base = `${gatewayName}-${hostLabel(g.hostnames)}`;
     if (g.kind === 'grpc') base += '-grpc';
     if (variants > 1) base += `-${g.sections[0]!.name}`;
@@ -221,10 +276,20 @@ export function emitGatewayApi(ir: GatewayIR, opts: GatewayApiEmitOptions = {}):
         ...(g.hostnames.length > 0 ? { hostnames: g.hostnames } : {}),
       };
       if (g.kind === 'grpc') {
-        const route: GRPCRoute = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: meta(name), spec: { ...spec, rules: chunk.map((r) => r.rule as GRPCRouteRule) } };
+        const route: GRPCRoute = {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'GRPCRoute',
+          metadata: meta(name),
+          spec: { ...spec, rules: chunk.map((r) => r.rule as GRPCRouteRule) },
+        };
         objects.push(route);
       } else {
-        const route: HTTPRoute = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta(name), spec: { ...spec, rules: chunk.map((r) => r.rule as HTTPRouteRule) } };
+        const route: HTTPRoute = {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'HTTPRoute',
+          metadata: meta(name),
+          spec: { ...spec, rules: chunk.map((r) => r.rule as HTTPRouteRule) },
+        };
         objects.push(route);
       }
     });
@@ -253,38 +318,105 @@ function gatewayListeners(
       continue;
     }
     if (l.protocol !== 'https') {
-      diagnostics.push(diag(listenerRef(l), '', `${l.protocol.toUpperCase()} listener on port ${l.port}: TCP/TLS listeners need experimental route kinds; not emitted`, 'warning', 'gateway-api-tcp-unsupported'));
+      diagnostics.push(
+        diag(
+          listenerRef(l),
+          '',
+          `${l.protocol.toUpperCase()} listener on port ${l.port}: TCP/TLS listeners need experimental route kinds; not emitted`,
+          'warning',
+          'gateway-api-tcp-unsupported',
+        ),
+      );
       continue;
     }
     const secs: Section[] = [];
     if (l.tls.length === 0) {
-      diagnostics.push(diag(listenerRef(l), '', `HTTPS listener on port ${l.port} has no certificate; not emitted`, 'warning', 'gateway-api-no-certificate'));
+      diagnostics.push(
+        diag(
+          listenerRef(l),
+          '',
+          `HTTPS listener on port ${l.port} has no certificate; not emitted`,
+          'warning',
+          'gateway-api-no-certificate',
+        ),
+      );
     }
     for (const tls of l.tls) {
       const secret = secrets.get(tls.secret);
       const ref = secret?.kubernetesSecret;
       const certificateRef = ref
-        ? { kind: 'Secret', name: ref.name, ...(ref.namespace !== namespace ? { namespace: ref.namespace } : {}) }
+        ? {
+            kind: 'Secret',
+            name: ref.name,
+            ...(ref.namespace !== namespace ? { namespace: ref.namespace } : {}),
+          }
         : { kind: 'Secret', name: toDnsLabel(tls.secret, 253) };
-      const secretRef: ResourceRef = { kind: 'Secret', namespace: ref?.namespace ?? namespace, name: ref?.name ?? tls.secret };
+      const secretRef: ResourceRef = {
+        kind: 'Secret',
+        namespace: ref?.namespace ?? namespace,
+        name: ref?.name ?? tls.secret,
+      };
       if (!ref) {
-        diagnostics.push(diag(secretRef, '', `certificate ${tls.secret} is not a Kubernetes Secret; the Gateway references Secret ${certificateRef.name}, which you must create`, 'warning', 'gateway-api-tls-not-secret'));
+        diagnostics.push(
+          diag(
+            secretRef,
+            '',
+            `certificate ${tls.secret} is not a Kubernetes Secret; the Gateway references Secret ${certificateRef.name}, which you must create`,
+            'warning',
+            'gateway-api-tls-not-secret',
+          ),
+        );
       } else if (ref.namespace !== namespace) {
-        diagnostics.push(diag(secretRef, '', `certificate Secret ${ref.namespace}/${ref.name} is in another namespace; a ReferenceGrant in ${ref.namespace} must allow the Gateway to use it`, 'notice', 'gateway-api-reference-grant'));
+        diagnostics.push(
+          diag(
+            secretRef,
+            '',
+            `certificate Secret ${ref.namespace}/${ref.name} is in another namespace; a ReferenceGrant in ${ref.namespace} must allow the Gateway to use it`,
+            'notice',
+            'gateway-api-reference-grant',
+          ),
+        );
       }
       if (tls.clientCaSecret || tls.requireClientCertificate) {
-        diagnostics.push(diag(secretRef, '', 'client certificate validation is not in the standard channel; not emitted', 'warning', 'gateway-api-mtls-unsupported'));
+        diagnostics.push(
+          diag(
+            secretRef,
+            '',
+            'client certificate validation is not in the standard channel; not emitted',
+            'warning',
+            'gateway-api-mtls-unsupported',
+          ),
+        );
       }
       if (tls.minVersion || tls.maxVersion || tls.cipherSuites || tls.ecdhCurves) {
-        diagnostics.push(diag(secretRef, '', 'TLS versions, ciphers and curves have no standard Gateway field (listener tls.options are implementation-specific); not emitted', 'notice', 'gateway-api-tls-options'));
+        diagnostics.push(
+          diag(
+            secretRef,
+            '',
+            'TLS versions, ciphers and curves have no standard Gateway field (listener tls.options are implementation-specific); not emitted',
+            'notice',
+            'gateway-api-tls-options',
+          ),
+        );
       }
       const hosts = tls.serverNames.length > 0 ? tls.serverNames : [undefined];
       for (const host of hosts) {
         if (host !== undefined && !isGatewayHostname(host)) {
-          diagnostics.push(diag(secretRef, '', `server name ${host} is not a valid Gateway listener hostname; not emitted`, 'warning', 'gateway-api-invalid-hostname'));
+          diagnostics.push(
+            diag(
+              secretRef,
+              '',
+              `server name ${host} is not a valid Gateway listener hostname; not emitted`,
+              'warning',
+              'gateway-api-invalid-hostname',
+            ),
+          );
           continue;
         }
-        const name = host === undefined ? `https-${l.port}` : toDnsLabel(`https-${l.port}-${host.replace(/^\*\./, 'wildcard.')}`, 253);
+        const name =
+          host === undefined
+            ? `https-${l.port}`
+            : toDnsLabel(`https-${l.port}-${host.replace(/^\*\./, 'wildcard.')}`, 253);
         if (listeners.some((x) => x.name === name)) continue;
         listeners.push({
           name,
@@ -293,7 +425,12 @@ function gatewayListeners(
           protocol: 'HTTPS',
           tls: { mode: 'Terminate', certificateRefs: [certificateRef] },
         });
-        secs.push({ name, ...(host !== undefined ? { hostname: host } : {}), protocol: 'HTTPS', irListener: l });
+        secs.push({
+          name,
+          ...(host !== undefined ? { hostname: host } : {}),
+          protocol: 'HTTPS',
+          irListener: l,
+        });
       }
     }
     sections.set(l.name, secs);
@@ -318,12 +455,18 @@ function hostLabel(hostnames: string[]): string {
 }
 
 /** Hostname sets (≤ 16 each) for a route on a vhost. */
-function routeHostnames(route: IRRoute, domains: string[]): { hostnames: string[][] } | { unsupported: string } {
+function routeHostnames(
+  route: IRRoute,
+  domains: string[],
+): { hostnames: string[][] } | { unsupported: string } {
   const authority = route.match.headers.find((h) => h.name === ':authority');
   if (authority) {
     const a = authorityHost(authority);
     if (!a) return { unsupported: `a host condition (${describeMatch(authority.match)})` };
-    if (a.wildcard === 'single-label') return { unsupported: `the single-label wildcard host ${a.host} (Gateway API wildcards match any number of labels)` };
+    if (a.wildcard === 'single-label')
+      return {
+        unsupported: `the single-label wildcard host ${a.host} (Gateway API wildcards match any number of labels)`,
+      };
     return { hostnames: [[a.host]] };
   }
   if (domains.includes('*')) return { hostnames: [[]] };
@@ -350,13 +493,26 @@ interface TranslateContext {
   crossNamespace: Set<string>;
 }
 
-type PathTranslation = { match?: HTTPRouteMatch['path']; selector: MatchSelector['path']; notes: Array<[string, 'warning' | 'notice']> } | { unsupported: string };
+type PathTranslation =
+  | {
+      match?: HTTPRouteMatch['path'];
+      selector: MatchSelector['path'];
+      notes: Array<[string, 'warning' | 'notice']>;
+    }
+  | { unsupported: string };
 
 function translatePath(m: IRPathMatch, caseSensitive: boolean): PathTranslation {
   const notes: Array<[string, 'warning' | 'notice']> = [];
   const asRegex = (regex: string, why: string): PathTranslation => {
-    notes.push([`${why}; emitted as RegularExpression ${regex} (regex support and precedence are implementation-specific)`, 'notice']);
-    return { match: { type: 'RegularExpression', value: regex }, selector: { kind: 'regex', value: regex }, notes };
+    notes.push([
+      `${why}; emitted as RegularExpression ${regex} (regex support and precedence are implementation-specific)`,
+      'notice',
+    ]);
+    return {
+      match: { type: 'RegularExpression', value: regex },
+      selector: { kind: 'regex', value: regex },
+      notes,
+    };
   };
   if (m.kind === 'regex') {
     const value = caseSensitive ? m.value : `(?i)${m.value}`;
@@ -368,7 +524,11 @@ function translatePath(m: IRPathMatch, caseSensitive: boolean): PathTranslation 
     const tail = m.kind === 'exact' ? '' : m.kind === 'segment-prefix' ? '(/.*)?' : '.*';
     return asRegex(`(?i)${literal.replace(/\/$/, '')}${tail}`, `case-insensitive path ${m.value}`);
   }
-  const valid = PATH_CHARS.test(m.value) && !['//', '/./', '/../', '%2f', '%2F', '#'].some((s) => m.value.includes(s)) && !m.value.endsWith('/..') && !m.value.endsWith('/.');
+  const valid =
+    PATH_CHARS.test(m.value) &&
+    !['//', '/./', '/../', '%2f', '%2F', '#'].some((s) => m.value.includes(s)) &&
+    !m.value.endsWith('/..') &&
+    !m.value.endsWith('/.');
   if (m.kind === 'exact') {
     if (!valid) return asRegex(literal, `exact path ${m.value} is not allowed as Exact`);
     return { match: { type: 'Exact', value: m.value }, selector: { kind: 'exact', value: m.value }, notes };
@@ -376,26 +536,50 @@ function translatePath(m: IRPathMatch, caseSensitive: boolean): PathTranslation 
   if (!valid) return asRegex(`${literal}.*`, `path prefix ${m.value} is not allowed as PathPrefix`);
   if (m.kind === 'prefix' && m.value !== '/') {
     if (m.value.endsWith('/')) {
-      notes.push([`string prefix ${m.value} emitted as PathPrefix, which also matches ${m.value.replace(/\/+$/, '')} (Gateway API ignores the trailing slash)`, 'notice']);
+      notes.push([
+        `string prefix ${m.value} emitted as PathPrefix, which also matches ${m.value.replace(/\/+$/, '')} (Gateway API ignores the trailing slash)`,
+        'notice',
+      ]);
     } else {
-      notes.push([`string prefix ${m.value} emitted as PathPrefix, which matches whole path segments: ${m.value}x no longer matches`, 'warning']);
+      notes.push([
+        `string prefix ${m.value} emitted as PathPrefix, which matches whole path segments: ${m.value}x no longer matches`,
+        'warning',
+      ]);
     }
   }
-  return { match: { type: 'PathPrefix', value: m.value }, selector: { kind: 'prefix', value: m.value }, notes };
+  return {
+    match: { type: 'PathPrefix', value: m.value },
+    selector: { kind: 'prefix', value: m.value },
+    notes,
+  };
 }
 
 /** A header or query condition as Gateway API can say it. */
-function valueMatch(m: IRStringMatch | undefined): { type: 'Exact' | 'RegularExpression'; value: string; converted: boolean } {
+function valueMatch(m: IRStringMatch | undefined): {
+  type: 'Exact' | 'RegularExpression';
+  value: string;
+  converted: boolean;
+} {
   if (!m) return { type: 'RegularExpression', value: '.*', converted: true };
   const ci = 'ignoreCase' in m && m.ignoreCase ? '(?i)' : '';
-  if ('exact' in m) return ci ? { type: 'RegularExpression', value: `${ci}${escapeRegex(m.exact)}`, converted: true } : { type: 'Exact', value: m.exact, converted: false };
-  if ('prefix' in m) return { type: 'RegularExpression', value: `${ci}${escapeRegex(m.prefix)}.*`, converted: true };
-  if ('suffix' in m) return { type: 'RegularExpression', value: `${ci}.*${escapeRegex(m.suffix)}`, converted: true };
-  if ('contains' in m) return { type: 'RegularExpression', value: `${ci}.*${escapeRegex(m.contains)}.*`, converted: true };
+  if ('exact' in m)
+    return ci
+      ? { type: 'RegularExpression', value: `${ci}${escapeRegex(m.exact)}`, converted: true }
+      : { type: 'Exact', value: m.exact, converted: false };
+  if ('prefix' in m)
+    return { type: 'RegularExpression', value: `${ci}${escapeRegex(m.prefix)}.*`, converted: true };
+  if ('suffix' in m)
+    return { type: 'RegularExpression', value: `${ci}.*${escapeRegex(m.suffix)}`, converted: true };
+  if ('contains' in m)
+    return { type: 'RegularExpression', value: `${ci}.*${escapeRegex(m.contains)}.*`, converted: true };
   return { type: 'RegularExpression', value: m.regex, converted: false };
 }
 
-function headerModifier(ops: IRHeaderOps, dropped: Array<[string, 'warning' | 'notice']>, what: string): HeaderModifier | undefined {
+function headerModifier(
+  ops: IRHeaderOps,
+  dropped: Array<[string, 'warning' | 'notice']>,
+  what: string,
+): HeaderModifier | undefined {
   const set: Array<{ name: string; value: string }> = [];
   const add: Array<{ name: string; value: string }> = [];
   for (const h of ops.add) {
@@ -408,12 +592,17 @@ function headerModifier(ops: IRHeaderOps, dropped: Array<[string, 'warning' | 'n
       dropped.push([`a second ${what} value for ${h.name}`, 'warning']);
       continue;
     }
-    if (/%[A-Z_]+(\(.*\))?%/.test(h.value)) dropped.push([`the Envoy variable in ${what} header ${h.name} (sent literally)`, 'warning']);
+    if (/%[A-Z_]+(\(.*\))?%/.test(h.value))
+      dropped.push([`the Envoy variable in ${what} header ${h.name} (sent literally)`, 'warning']);
     list.push({ name: h.name, value: h.value });
   }
   const remove = [...new Set(ops.remove)].filter((n) => HEADER_NAME.test(n));
   if (set.length === 0 && add.length === 0 && remove.length === 0) return undefined;
-  return { ...(set.length ? { set } : {}), ...(add.length ? { add } : {}), ...(remove.length ? { remove } : {}) };
+  return {
+    ...(set.length ? { set } : {}),
+    ...(add.length ? { add } : {}),
+    ...(remove.length ? { remove } : {}),
+  };
 }
 
 /** Gateway API duration for milliseconds: `1h2m3s4ms`, each unit ≤ 5 digits. */
@@ -421,7 +610,12 @@ export function gatewayDuration(ms: number): string {
   if (ms === 0) return '0s';
   let rest = Math.round(ms);
   const parts: string[] = [];
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const n = Math.floor(rest / size);
     if (n > 0) parts.push(`${n}${unit}`);
     rest -= n * size;
@@ -429,12 +623,22 @@ export function gatewayDuration(ms: number): string {
   return parts.join('');
 }
 
-function backendRef(cluster: IRCluster | undefined, ctx: TranslateContext): { ref?: HTTPBackendRef; backend?: Backend } {
+function backendRef(
+  cluster: IRCluster | undefined,
+  ctx: TranslateContext,
+): { ref?: HTTPBackendRef; backend?: Backend } {
   if (!cluster) return {};
   const b = clusterBackend(cluster, ctx.namespaces, ctx.gatewayNamespace);
   if (b.kind !== 'service') return { backend: b };
   if (b.namespace !== ctx.routeNamespace) ctx.crossNamespace.add(b.namespace);
-  return { backend: b, ref: { name: b.name, ...(b.namespace !== ctx.routeNamespace ? { namespace: b.namespace } : {}), port: b.port } };
+  return {
+    backend: b,
+    ref: {
+      name: b.name,
+      ...(b.namespace !== ctx.routeNamespace ? { namespace: b.namespace } : {}),
+      port: b.port,
+    },
+  };
 }
 
 function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): TranslatedRule | undefined {
@@ -443,11 +647,27 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
   const dropped: Array<[string, 'warning' | 'notice']> = [];
   const report = () => {
     if (skip.length > 0) {
-      ctx.diagnostics.push(diag(ref, '', `route ${route.name}: Gateway API cannot express ${skip.join(', ')}; route not emitted`, 'warning', 'gateway-api-route-skipped'));
+      ctx.diagnostics.push(
+        diag(
+          ref,
+          '',
+          `route ${route.name}: Gateway API cannot express ${skip.join(', ')}; route not emitted`,
+          'warning',
+          'gateway-api-route-skipped',
+        ),
+      );
       return false;
     }
     for (const [what, severity] of dropped) {
-      ctx.diagnostics.push(diag(ref, '', `route ${route.name}: ${what}`, severity, severity === 'warning' ? 'gateway-api-feature-dropped' : 'gateway-api-translated'));
+      ctx.diagnostics.push(
+        diag(
+          ref,
+          '',
+          `route ${route.name}: ${what}`,
+          severity,
+          severity === 'warning' ? 'gateway-api-feature-dropped' : 'gateway-api-translated',
+        ),
+      );
     }
     return true;
   };
@@ -487,8 +707,15 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
     }
     headerNames.add(h.name.toLowerCase());
     const v = valueMatch(h.match);
-    if (v.converted) dropped.push([`header match ${h.name} ${describeMatch(h.match)} emitted as RegularExpression ${v.value}`, 'notice']);
-    match.headers = [...(match.headers ?? []), { ...(v.type === 'Exact' ? {} : { type: v.type }), name: h.name, value: v.value }];
+    if (v.converted)
+      dropped.push([
+        `header match ${h.name} ${describeMatch(h.match)} emitted as RegularExpression ${v.value}`,
+        'notice',
+      ]);
+    match.headers = [
+      ...(match.headers ?? []),
+      { ...(v.type === 'Exact' ? {} : { type: v.type }), name: h.name, value: v.value },
+    ];
     selector.headers.push({ name: h.name, ...(v.type === 'Exact' ? { exact: v.value } : {}) });
   }
   const queryNames = new Set<string>();
@@ -499,11 +726,19 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
     }
     queryNames.add(q.name);
     const v = valueMatch(q.match);
-    if (v.converted) dropped.push([`query match ${q.name} ${describeMatch(q.match)} emitted as RegularExpression ${v.value}`, 'notice']);
-    match.queryParams = [...(match.queryParams ?? []), { ...(v.type === 'Exact' ? {} : { type: v.type }), name: q.name, value: v.value }];
+    if (v.converted)
+      dropped.push([
+        `query match ${q.name} ${describeMatch(q.match)} emitted as RegularExpression ${v.value}`,
+        'notice',
+      ]);
+    match.queryParams = [
+      ...(match.queryParams ?? []),
+      { ...(v.type === 'Exact' ? {} : { type: v.type }), name: q.name, value: v.value },
+    ];
     selector.query.push({ name: q.name, ...(v.type === 'Exact' ? { exact: v.value } : {}) });
   }
-  if (route.match.fraction !== undefined && route.match.fraction < 100) skip.push(`a traffic fraction (${route.match.fraction}%)`);
+  if (route.match.fraction !== undefined && route.match.fraction < 100)
+    skip.push(`a traffic fraction (${route.match.fraction}%)`);
 
   // ---- filters and action
   const filters: HTTPRouteFilter[] = [];
@@ -511,12 +746,22 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
   if (reqMod) filters.push({ type: 'RequestHeaderModifier', requestHeaderModifier: reqMod });
   const resMod = headerModifier(route.responseHeaders, dropped, 'response');
   if (resMod) filters.push({ type: 'ResponseHeaderModifier', responseHeaderModifier: resMod });
-  if (route.cors) dropped.push(['the CORS policy is not expressible in the standard channel; dropped', 'warning']);
-  if ((route.auth.bypassExtAuthz && route.action.kind === 'forward') || Object.keys(route.auth.contextExtensions).length > 0 || route.auth.jwtProviders.length > 0) {
-    dropped.push(['per-route authentication settings need implementation-specific policies; dropped', 'warning']);
+  if (route.cors)
+    dropped.push(['the CORS policy is not expressible in the standard channel; dropped', 'warning']);
+  if (
+    (route.auth.bypassExtAuthz && route.action.kind === 'forward') ||
+    Object.keys(route.auth.contextExtensions).length > 0 ||
+    route.auth.jwtProviders.length > 0
+  ) {
+    dropped.push([
+      'per-route authentication settings need implementation-specific policies; dropped',
+      'warning',
+    ]);
   }
-  if (route.rateLimits.length > 0 || route.localRateLimit) dropped.push(['rate limits need implementation-specific policies; dropped', 'warning']);
-  if (route.authorizationPolicies.length > 0) dropped.push(['authorization policies need implementation-specific policies; dropped', 'warning']);
+  if (route.rateLimits.length > 0 || route.localRateLimit)
+    dropped.push(['rate limits need implementation-specific policies; dropped', 'warning']);
+  if (route.authorizationPolicies.length > 0)
+    dropped.push(['authorization policies need implementation-specific policies; dropped', 'warning']);
 
   const rule: HTTPRouteRule = {};
   const isPrefixMatch = match.path?.type === 'PathPrefix';
@@ -525,14 +770,18 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
       skip.push(`a regex ${what} (${rw.pattern} → ${rw.substitution})`);
       return undefined;
     }
-    if (rw.kind === 'full' || match.path?.type === 'Exact') return { type: 'ReplaceFullPath', replaceFullPath: rw.value };
+    if (rw.kind === 'full' || match.path?.type === 'Exact')
+      return { type: 'ReplaceFullPath', replaceFullPath: rw.value };
     if (!isPrefixMatch) {
       skip.push(`a prefix ${what} on a ${match.path?.type ?? 'missing'} path match`);
       return undefined;
     }
     const matched = match.path!.value ?? '/';
     if (matched.length > 1 && matched.endsWith('/') && rw.value !== '' && !rw.value.endsWith('/')) {
-      dropped.push([`${what} ${matched} → ${rw.value}: Gateway API ignores the trailing slash of the match, so ${matched} becomes ${rw.value}/ (the gateway sent ${rw.value})`, 'warning']);
+      dropped.push([
+        `${what} ${matched} → ${rw.value}: Gateway API ignores the trailing slash of the match, so ${matched} becomes ${rw.value}/ (the gateway sent ${rw.value})`,
+        'warning',
+      ]);
     }
     return { type: 'ReplacePrefixMatch', replacePrefixMatch: rw.value };
   };
@@ -562,7 +811,10 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
     for (const wc of action.clusters) {
       const { ref: br, backend } = backendRef(ctx.clusters.get(wc.cluster), ctx);
       if (!br) {
-        dropped.push([`backend ${backend?.kind === 'external' ? `${backend.host}:${backend.port}` : wc.cluster} is not a Kubernetes Service; left out`, 'warning']);
+        dropped.push([
+          `backend ${backend?.kind === 'external' ? `${backend.host}:${backend.port}` : wc.cluster} is not a Kubernetes Service; left out`,
+          'warning',
+        ]);
         continue;
       }
       const bfilters: HTTPRouteFilter[] = [];
@@ -571,8 +823,13 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
         if (m) bfilters.push({ type: 'RequestHeaderModifier', requestHeaderModifier: m });
       }
       if (wc.hostRewrite) {
-        if (isGatewayHostname(wc.hostRewrite) && !wc.hostRewrite.startsWith('*')) bfilters.push({ type: 'URLRewrite', urlRewrite: { hostname: wc.hostRewrite } });
-        else dropped.push([`per-backend host rewrite ${wc.hostRewrite} is not a valid hostname; dropped`, 'warning']);
+        if (isGatewayHostname(wc.hostRewrite) && !wc.hostRewrite.startsWith('*'))
+          bfilters.push({ type: 'URLRewrite', urlRewrite: { hostname: wc.hostRewrite } });
+        else
+          dropped.push([
+            `per-backend host rewrite ${wc.hostRewrite} is not a valid hostname; dropped`,
+            'warning',
+          ]);
       }
       refs.push({ ...br, weight: wc.weight, ...(bfilters.length ? { filters: bfilters } : {}) });
     }
@@ -596,23 +853,41 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
     for (const mirror of action.mirrors) {
       const { ref: br, backend } = backendRef(ctx.clusters.get(mirror.cluster), ctx);
       if (!br) {
-        dropped.push([`mirror ${backend?.kind === 'external' ? `${backend.host}:${backend.port}` : mirror.cluster} is not a Kubernetes Service; dropped`, 'warning']);
+        dropped.push([
+          `mirror ${backend?.kind === 'external' ? `${backend.host}:${backend.port}` : mirror.cluster} is not a Kubernetes Service; dropped`,
+          'warning',
+        ]);
         continue;
       }
-      filters.push({ type: 'RequestMirror', requestMirror: { backendRef: br, ...(mirror.percent < 100 ? { percent: mirror.percent } : {}) } });
+      filters.push({
+        type: 'RequestMirror',
+        requestMirror: { backendRef: br, ...(mirror.percent < 100 ? { percent: mirror.percent } : {}) },
+      });
     }
     const timeouts: NonNullable<HTTPRouteRule['timeouts']> = { request: gatewayDuration(action.timeoutMs) };
     if (action.retry) {
       dropped.push(['the retry policy needs the experimental HTTPRoute retry field; dropped', 'warning']);
       const perTry = action.retry.perTryTimeoutMs;
-      if (perTry > 0 && (action.timeoutMs === 0 || perTry <= action.timeoutMs)) timeouts.backendRequest = gatewayDuration(perTry);
+      if (perTry > 0 && (action.timeoutMs === 0 || perTry <= action.timeoutMs))
+        timeouts.backendRequest = gatewayDuration(perTry);
     }
     rule.timeouts = timeouts;
-    if (action.idleTimeoutMs > 0) dropped.push([`the ${action.idleTimeoutMs} ms idle timeout has no Gateway API field; dropped`, 'notice']);
-    if (action.autoHostRewrite) dropped.push(['auto_host_rewrite has no Gateway API field; dropped', 'warning']);
-    if (action.hashPolicy) dropped.push(['hash-based load balancing needs experimental session persistence; dropped', 'warning']);
-    if (action.priority === 'high') dropped.push(['high routing priority has no Gateway API field; dropped', 'warning']);
-    if (action.upgrades.length > 0) dropped.push([`protocol upgrades (${action.upgrades.join(', ')}) are left to the implementation (WebSocket is usually allowed)`, 'notice']);
+    if (action.idleTimeoutMs > 0)
+      dropped.push([
+        `the ${action.idleTimeoutMs} ms idle timeout has no Gateway API field; dropped`,
+        'notice',
+      ]);
+    if (action.autoHostRewrite)
+      dropped.push(['auto_host_rewrite has no Gateway API field; dropped', 'warning']);
+    if (action.hashPolicy)
+      dropped.push(['hash-based load balancing needs experimental session persistence; dropped', 'warning']);
+    if (action.priority === 'high')
+      dropped.push(['high routing priority has no Gateway API field; dropped', 'warning']);
+    if (action.upgrades.length > 0)
+      dropped.push([
+        `protocol upgrades (${action.upgrades.join(', ')}) are left to the implementation (WebSocket is usually allowed)`,
+        'notice',
+      ]);
     grpcCandidate = action.grpc;
   }
 
@@ -629,7 +904,11 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
   if (grpcCandidate && skip.length === 0) {
     const grpc = toGrpcRule(route, ordered, match);
     if ('rule' in grpc) {
-      if (ordered.timeouts && ordered.timeouts.request !== '0s') dropped.push([`GRPCRoute has no timeouts; the ${ordered.timeouts.request} request timeout is dropped`, 'notice']);
+      if (ordered.timeouts && ordered.timeouts.request !== '0s')
+        dropped.push([
+          `GRPCRoute has no timeouts; the ${ordered.timeouts.request} request timeout is dropped`,
+          'notice',
+        ]);
       if (!report()) return undefined;
       return { kind: 'grpc', rule: grpc.rule, selector, route, order };
     }
@@ -640,19 +919,30 @@ function translateRoute(route: IRRoute, order: number, ctx: TranslateContext): T
 }
 
 /** A GRPCRoute rule for an HTTP rule whose path names a gRPC service (`/pkg.Service/`) or method. */
-function toGrpcRule(route: IRRoute, rule: HTTPRouteRule, match: HTTPRouteMatch): { rule: GRPCRouteRule } | { reason: string } {
+function toGrpcRule(
+  route: IRRoute,
+  rule: HTTPRouteRule,
+  match: HTTPRouteMatch,
+): { rule: GRPCRouteRule } | { reason: string } {
   if (match.queryParams) return { reason: 'it matches query parameters' };
   if (match.method && match.method !== 'POST') return { reason: `it matches method ${match.method}` };
-  if (rule.filters?.some((f) => f.type === 'URLRewrite' || f.type === 'RequestRedirect')) return { reason: 'it rewrites or redirects' };
-  if (rule.backendRefs?.some((b) => b.filters?.some((f) => f.type === 'URLRewrite'))) return { reason: 'a backend rewrites the host' };
+  if (rule.filters?.some((f) => f.type === 'URLRewrite' || f.type === 'RequestRedirect'))
+    return { reason: 'it rewrites or redirects' };
+  if (rule.backendRefs?.some((b) => b.filters?.some((f) => f.type === 'URLRewrite')))
+    return { reason: 'a backend rewrites the host' };
   const p = route.match.path;
   let method: GRPCRouteMatch['method'] | undefined;
   if (p.kind === 'regex') return { reason: 'its path is a regex' };
   const parts = p.value.split('/').filter(Boolean);
   if (p.kind === 'exact') {
-    if (parts.length !== 2 || !GRPC_SERVICE.test(parts[0]!) || !GRPC_METHOD.test(parts[1]!)) return { reason: `path ${p.value} is not /<service>/<method>` };
+    if (parts.length !== 2 || !GRPC_SERVICE.test(parts[0]!) || !GRPC_METHOD.test(parts[1]!))
+      return { reason: `path ${p.value} is not /<service>/<method>` };
     method = { service: parts[0]!, method: parts[1]! };
-  } else if (parts.length === 1 && GRPC_SERVICE.test(parts[0]!) && (p.kind === 'segment-prefix' || p.value.endsWith('/'))) {
+  } else if (
+    parts.length === 1 &&
+    GRPC_SERVICE.test(parts[0]!) &&
+    (p.kind === 'segment-prefix' || p.value.endsWith('/'))
+  ) {
     method = { service: parts[0]! };
   } else if (parts.length !== 0) {
     return { reason: `path ${p.value} does not name a gRPC service` };
@@ -677,7 +967,8 @@ function reportOrderChanges(g: RouteGroup, diagnostics: Diagnostic[]): void {
   const rules = [...g.rules].sort((a, b) => a.order - b.order);
   for (const change of orderChanges(rules, (r) => r.selector, gatewayRank)) {
     if (change.loser.route.name === change.winner.route.name) continue;
-    const example = change.example === '*' ? 'some requests (a regex is involved)' : `requests to ${change.example}`;
+    const example =
+      change.example === '*' ? 'some requests (a regex is involved)' : `requests to ${change.example}`;
     diagnostics.push(
       diag(
         routeRef(change.loser.route),
@@ -693,7 +984,12 @@ function reportOrderChanges(g: RouteGroup, diagnostics: Diagnostic[]): void {
 function reportGrpcHttpOverlap(groups: RouteGroup[], diagnostics: Diagnostic[]): void {
   for (const g of groups) {
     if (g.kind !== 'grpc') continue;
-    const http = groups.find((h) => h.kind === 'http' && h.hostnames.join(',') === g.hostnames.join(',') && h.sections.some((s) => g.sections.includes(s)));
+    const http = groups.find(
+      (h) =>
+        h.kind === 'http' &&
+        h.hostnames.join(',') === g.hostnames.join(',') &&
+        h.sections.some((s) => g.sections.includes(s)),
+    );
     if (!http) continue;
     const first = g.rules[0]!.route;
     diagnostics.push(

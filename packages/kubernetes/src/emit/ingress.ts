@@ -1,14 +1,21 @@
 import type { Diagnostic, GatewayIR, IRCluster, IRPathMatch, IRRoute, ResourceRef } from '@gateway/core';
 import { DEFAULT_CONTROLLER_NAME } from '../read/ingress-class.js';
-import type { HTTPIngressPath, Ingress, IngressBackend, IngressClass, IngressRule, IngressTLS } from '../types.js';
+import type {
+  HTTPIngressPath,
+  Ingress,
+  IngressBackend,
+  IngressClass,
+  IngressRule,
+  IngressTLS,
+} from '../types.js';
 import {
   authorityHost,
   type Backend,
   clusterBackend,
   describeMatch,
   diag,
-  isIdentityRewrite,
   type EmitResult,
+  isIdentityRewrite,
   knownNamespaces,
   routeRef,
   routeSites,
@@ -118,7 +125,15 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
       if (a) {
         hosts = [a.host];
         if (a.wildcard === 'multi-label') {
-          diagnostics.push(diag(ref, '', `host ${a.host}: an Ingress wildcard matches exactly one DNS label; the gateway matched any number of labels`, 'notice', 'ingress-wildcard-narrowed'));
+          diagnostics.push(
+            diag(
+              ref,
+              '',
+              `host ${a.host}: an Ingress wildcard matches exactly one DNS label; the gateway matched any number of labels`,
+              'notice',
+              'ingress-wildcard-narrowed',
+            ),
+          );
         }
       } else skip.push(`a host condition (${describeMatch(authority.match)})`);
     } else {
@@ -130,7 +145,13 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
           if (!reportedVhosts.has(key)) {
             reportedVhosts.add(key);
             diagnostics.push(
-              diag(ref, '', `host ${d}: an Ingress wildcard matches exactly one DNS label; the gateway matched any number of labels`, 'notice', 'ingress-wildcard-narrowed'),
+              diag(
+                ref,
+                '',
+                `host ${d}: an Ingress wildcard matches exactly one DNS label; the gateway matched any number of labels`,
+                'notice',
+                'ingress-wildcard-narrowed',
+              ),
             );
           }
         } else if (!d.includes('*')) hosts.push(d.toLowerCase().replace(/:\d+$/, ''));
@@ -143,7 +164,8 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
       else skip.push(`a header match (${h.name} ${h.invert ? 'not ' : ''}${describeMatch(h.match)})`);
     }
     for (const q of route.match.queryParams) skip.push(`a query match (${q.name} ${describeMatch(q.match)})`);
-    if (route.match.fraction !== undefined && route.match.fraction < 100) skip.push(`a traffic fraction (${route.match.fraction}%)`);
+    if (route.match.fraction !== undefined && route.match.fraction < 100)
+      skip.push(`a traffic fraction (${route.match.fraction}%)`);
     if (!route.match.caseSensitive) skip.push('a case-insensitive path');
     if (route.match.secure === false) skip.push('a match on insecure (non-TLS) requests only');
     const path = ingressPath(route.match.path);
@@ -159,16 +181,24 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
       else {
         const main = live.reduce((a, b) => (b.weight > a.weight ? b : a));
         if (live.length > 1) {
-          dropped.push([`weighted backends (${live.map((c) => `${c.cluster} ${c.weight}%`).join(', ')}); all traffic goes to ${main.cluster}`, 'warning']);
+          dropped.push([
+            `weighted backends (${live.map((c) => `${c.cluster} ${c.weight}%`).join(', ')}); all traffic goes to ${main.cluster}`,
+            'warning',
+          ]);
         }
         const cluster = clusters.get(main.cluster);
         backend = cluster ? clusterBackend(cluster, namespaces, gatewayNamespace) : undefined;
         if (!backend) skip.push(`an unknown cluster ${main.cluster}`);
-        else if (backend.kind === 'external') skip.push(`an upstream that is not a Kubernetes Service (${backend.host}:${backend.port})`);
-        if (main.hostRewrite || main.requestHeaders) dropped.push(['per-backend host rewrites or headers', 'warning']);
+        else if (backend.kind === 'external')
+          skip.push(`an upstream that is not a Kubernetes Service (${backend.host}:${backend.port})`);
+        if (main.hostRewrite || main.requestHeaders)
+          dropped.push(['per-backend host rewrites or headers', 'warning']);
       }
       if (action.rewrite && !isIdentityRewrite(route.match.path, action.rewrite)) {
-        dropped.push([`a path rewrite (${describeRewrite(action.rewrite)}); the upstream receives the original path`, 'warning']);
+        dropped.push([
+          `a path rewrite (${describeRewrite(action.rewrite)}); the upstream receives the original path`,
+          'warning',
+        ]);
       }
       if (action.hostRewrite) dropped.push([`a host rewrite (${action.hostRewrite})`, 'warning']);
       if (action.autoHostRewrite) dropped.push(['auto_host_rewrite', 'warning']);
@@ -178,13 +208,27 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
       if (action.priority === 'high') dropped.push(['high routing priority', 'warning']);
       if (action.timeoutMs > 0) dropped.push([`a ${action.timeoutMs} ms request timeout`, 'notice']);
       if (action.idleTimeoutMs > 0) dropped.push([`a ${action.idleTimeoutMs} ms idle timeout`, 'notice']);
-      if (action.upgrades.length > 0) dropped.push([`protocol upgrades (${action.upgrades.join(', ')}); most controllers allow WebSocket by default`, 'notice']);
-      if (action.grpc) dropped.push(['that the upstream speaks gRPC (HTTP/2); controllers need their own backend-protocol setting', 'notice']);
+      if (action.upgrades.length > 0)
+        dropped.push([
+          `protocol upgrades (${action.upgrades.join(', ')}); most controllers allow WebSocket by default`,
+          'notice',
+        ]);
+      if (action.grpc)
+        dropped.push([
+          'that the upstream speaks gRPC (HTTP/2); controllers need their own backend-protocol setting',
+          'notice',
+        ]);
     }
-    if (route.requestHeaders.add.length > 0 || route.requestHeaders.remove.length > 0) dropped.push(['request header changes', 'warning']);
-    if (route.responseHeaders.add.length > 0 || route.responseHeaders.remove.length > 0) dropped.push(['response header changes', 'warning']);
+    if (route.requestHeaders.add.length > 0 || route.requestHeaders.remove.length > 0)
+      dropped.push(['request header changes', 'warning']);
+    if (route.responseHeaders.add.length > 0 || route.responseHeaders.remove.length > 0)
+      dropped.push(['response header changes', 'warning']);
     if (route.cors) dropped.push(['a CORS policy', 'warning']);
-    if ((route.auth.bypassExtAuthz && action.kind === 'forward') || Object.keys(route.auth.contextExtensions).length > 0 || route.auth.jwtProviders.length > 0) {
+    if (
+      (route.auth.bypassExtAuthz && action.kind === 'forward') ||
+      Object.keys(route.auth.contextExtensions).length > 0 ||
+      route.auth.jwtProviders.length > 0
+    ) {
       dropped.push(['per-route authentication settings', 'warning']);
     }
     if (route.rateLimits.length > 0 || route.localRateLimit) dropped.push(['rate limits', 'warning']);
@@ -195,21 +239,48 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
     seen.add(dedupeKey);
 
     if (skip.length > 0) {
-      diagnostics.push(diag(ref, '', `route ${route.name}: Ingress cannot express ${skip.join(', ')}; route not emitted`, 'warning', 'ingress-route-skipped'));
+      diagnostics.push(
+        diag(
+          ref,
+          '',
+          `route ${route.name}: Ingress cannot express ${skip.join(', ')}; route not emitted`,
+          'warning',
+          'ingress-route-skipped',
+        ),
+      );
       continue;
     }
-    if (!backend || backend.kind !== 'service' || 'unsupported' in path) continue;
+    if (backend?.kind !== 'service' || 'unsupported' in path) continue;
     for (const [what, severity] of dropped) {
-      diagnostics.push(diag(ref, '', `route ${route.name}: Ingress cannot express ${what}; emitted without it`, severity, 'ingress-feature-dropped'));
+      diagnostics.push(
+        diag(
+          ref,
+          '',
+          `route ${route.name}: Ingress cannot express ${what}; emitted without it`,
+          severity,
+          'ingress-feature-dropped',
+        ),
+      );
     }
-    for (const note of path.notes) diagnostics.push(diag(ref, '', `route ${route.name}: ${note}`, 'notice', 'ingress-path-translated'));
+    for (const note of path.notes)
+      diagnostics.push(diag(ref, '', `route ${route.name}: ${note}`, 'notice', 'ingress-path-translated'));
 
     const ingressBackend = serviceBackend(backend, opts.portNames);
     const ns = nsIngress(backend.namespace);
-    const isCatchAll = hosts.length === 1 && hosts[0] === undefined && path.path.path === '/' && path.path.pathType === 'Prefix';
+    const isCatchAll =
+      hosts.length === 1 &&
+      hosts[0] === undefined &&
+      path.path.path === '/' &&
+      path.path.pathType === 'Prefix';
     if (isCatchAll && !ns.defaultBackend) {
       ns.defaultBackend = { backend: ingressBackend, route };
-      entries.push({ namespace: backend.namespace, path: { ...path.path, backend: ingressBackend }, route, order: site.order, selector: path.selector });
+      entries.push({
+        namespace: backend.namespace,
+        path: { ...path.path, backend: ingressBackend },
+        route,
+        order: site.order,
+        selector: path.selector,
+      });
       continue;
     }
     for (const host of hosts) {
@@ -219,7 +290,14 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
         rule = { ...(host !== undefined ? { host } : {}), paths: [] };
         ns.rules.set(key, rule);
       }
-      const entry: PathEntry = { host, namespace: backend.namespace, path: { ...path.path, backend: ingressBackend }, route, order: site.order, selector: path.selector };
+      const entry: PathEntry = {
+        host,
+        namespace: backend.namespace,
+        path: { ...path.path, backend: ingressBackend },
+        route,
+        order: site.order,
+        selector: path.selector,
+      };
       rule.paths.push(entry);
       entries.push(entry);
     }
@@ -236,7 +314,9 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
       metadata: {
         name: className,
         ...(Object.keys(labels).length ? { labels: { ...labels } } : {}),
-        ...(opts.defaultClass ? { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } } : {}),
+        ...(opts.defaultClass
+          ? { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }
+          : {}),
       },
       spec: { controller: opts.controllerName ?? DEFAULT_CONTROLLER_NAME },
     });
@@ -251,7 +331,11 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
     objects.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: { name: ingressName, namespace: ns, ...(Object.keys(labels).length ? { labels: { ...labels } } : {}) },
+      metadata: {
+        name: ingressName,
+        namespace: ns,
+        ...(Object.keys(labels).length ? { labels: { ...labels } } : {}),
+      },
       spec: {
         ingressClassName: className,
         ...(n.defaultBackend ? { defaultBackend: n.defaultBackend.backend } : {}),
@@ -265,45 +349,69 @@ export function emitIngress(ir: GatewayIR, opts: IngressEmitOptions = {}): EmitR
 }
 
 type IngressPathResult =
-  | { path: { path: string; pathType: 'Exact' | 'Prefix' | 'ImplementationSpecific' }; selector: MatchSelector; notes: string[] }
+  | {
+      path: { path: string; pathType: 'Exact' | 'Prefix' | 'ImplementationSpecific' };
+      selector: MatchSelector;
+      notes: string[];
+    }
   | { unsupported: string };
 
 const INVALID_SEQUENCES = ['//', '/./', '/../', '%2f', '%2F'];
-const validForTypedPath = (p: string) => p.startsWith('/') && !INVALID_SEQUENCES.some((s) => p.includes(s)) && !p.endsWith('/..') && !p.endsWith('/.');
+const validForTypedPath = (p: string) =>
+  p.startsWith('/') &&
+  !INVALID_SEQUENCES.some((s) => p.includes(s)) &&
+  !p.endsWith('/..') &&
+  !p.endsWith('/.');
 
 function ingressPath(m: IRPathMatch): IngressPathResult {
-  const sel = (kind: MatchSelector['path']['kind'], value: string): MatchSelector => ({ path: { kind, value }, headers: [], query: [] });
+  const sel = (kind: MatchSelector['path']['kind'], value: string): MatchSelector => ({
+    path: { kind, value },
+    headers: [],
+    query: [],
+  });
   if (m.kind === 'regex') return { unsupported: `a regex path (${m.value})` };
   if (!m.value.startsWith('/')) return { unsupported: `a relative path (${m.value})` };
   if (m.kind === 'exact') {
-    if (validForTypedPath(m.value)) return { path: { path: m.value, pathType: 'Exact' }, selector: sel('exact', m.value), notes: [] };
+    if (validForTypedPath(m.value))
+      return { path: { path: m.value, pathType: 'Exact' }, selector: sel('exact', m.value), notes: [] };
     return { unsupported: `the exact path ${m.value}, which Ingress does not allow` };
   }
   if (m.kind === 'segment-prefix') {
-    if (validForTypedPath(m.value)) return { path: { path: m.value, pathType: 'Prefix' }, selector: sel('prefix', m.value), notes: [] };
+    if (validForTypedPath(m.value))
+      return { path: { path: m.value, pathType: 'Prefix' }, selector: sel('prefix', m.value), notes: [] };
     return {
       path: { path: m.value, pathType: 'ImplementationSpecific' },
       selector: sel('string-prefix', m.value),
-      notes: [`path ${m.value} is not allowed as Prefix; emitted as ImplementationSpecific (controller-defined matching)`],
+      notes: [
+        `path ${m.value} is not allowed as Prefix; emitted as ImplementationSpecific (controller-defined matching)`,
+      ],
     };
   }
   // A plain string prefix.
-  if (m.value === '/') return { path: { path: '/', pathType: 'Prefix' }, selector: sel('prefix', '/'), notes: [] };
+  if (m.value === '/')
+    return { path: { path: '/', pathType: 'Prefix' }, selector: sel('prefix', '/'), notes: [] };
   if (m.value.endsWith('/') && validForTypedPath(m.value)) {
     return {
       path: { path: m.value, pathType: 'Prefix' },
       selector: sel('prefix', m.value),
-      notes: [`string prefix ${m.value} emitted as Prefix, which also matches ${m.value.replace(/\/+$/, '')} (Ingress ignores the trailing slash)`],
+      notes: [
+        `string prefix ${m.value} emitted as Prefix, which also matches ${m.value.replace(/\/+$/, '')} (Ingress ignores the trailing slash)`,
+      ],
     };
   }
   return {
     path: { path: m.value, pathType: 'ImplementationSpecific' },
     selector: sel('string-prefix', m.value),
-    notes: [`string prefix ${m.value} emitted as ImplementationSpecific; most controllers match it as a string prefix, but that is controller-defined`],
+    notes: [
+      `string prefix ${m.value} emitted as ImplementationSpecific; most controllers match it as a string prefix, but that is controller-defined`,
+    ],
   };
 }
 
-function serviceBackend(b: Extract<Backend, { kind: 'service' }>, portNames: Record<string, string> | undefined): IngressBackend {
+function serviceBackend(
+  b: Extract<Backend, { kind: 'service' }>,
+  portNames: Record<string, string> | undefined,
+): IngressBackend {
   const name = portNames?.[`${b.namespace}/${b.name}:${b.port}`];
   return { service: { name: b.name, port: name ? { name } : { number: b.port } } };
 }
@@ -323,18 +431,35 @@ function addTls(ir: GatewayIR, byNamespace: Map<string, NamespaceIngress>, diagn
         ? { kind: 'Secret', namespace: secret.kubernetesSecret.namespace, name: secret.kubernetesSecret.name }
         : { kind: 'Secret', namespace: '', name: tls.secret };
       if (!secret?.kubernetesSecret) {
-        diagnostics.push(diag(ref, '', `certificate ${tls.secret} is not a Kubernetes Secret; Ingress TLS needs one (create a kubernetes.io/tls Secret)`, 'warning', 'ingress-tls-not-secret'));
+        diagnostics.push(
+          diag(
+            ref,
+            '',
+            `certificate ${tls.secret} is not a Kubernetes Secret; Ingress TLS needs one (create a kubernetes.io/tls Secret)`,
+            'warning',
+            'ingress-tls-not-secret',
+          ),
+        );
         continue;
       }
       const k = secret.kubernetesSecret;
       for (const [ns, n] of byNamespace) {
         const hosts = [...n.rules.values()]
           .map((r) => r.host)
-          .filter((h): h is string => h !== undefined && (tls.serverNames.length === 0 || tls.serverNames.includes(h)));
+          .filter(
+            (h): h is string =>
+              h !== undefined && (tls.serverNames.length === 0 || tls.serverNames.includes(h)),
+          );
         if (hosts.length === 0 && tls.serverNames.length > 0) continue;
         if (k.namespace !== ns) {
           diagnostics.push(
-            diag(ref, '', `certificate Secret ${k.namespace}/${k.name} is in another namespace than the Ingress in ${ns}; not referenced`, 'warning', 'ingress-tls-other-namespace'),
+            diag(
+              ref,
+              '',
+              `certificate Secret ${k.namespace}/${k.name} is in another namespace than the Ingress in ${ns}; not referenced`,
+              'warning',
+              'ingress-tls-other-namespace',
+            ),
           );
           continue;
         }

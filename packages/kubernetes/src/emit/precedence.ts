@@ -73,7 +73,8 @@ function conditionsDisjoint(a: MatchSelector['headers'], b: MatchSelector['heade
 /** An example request path matched by both, or undefined when no request can match both. */
 export function overlap(a: MatchSelector, b: MatchSelector): string | undefined {
   if (a.method && b.method && a.method !== b.method) return undefined;
-  if (conditionsDisjoint(a.headers, b.headers, true) || conditionsDisjoint(a.query, b.query, false)) return undefined;
+  if (conditionsDisjoint(a.headers, b.headers, true) || conditionsDisjoint(a.query, b.query, false))
+    return undefined;
   return overlappingPath(a.path, b.path);
 }
 
@@ -89,7 +90,13 @@ export function ingressRank(m: MatchSelector): number[] {
  */
 export function gatewayRank(m: MatchSelector): number[] {
   const pathClass = m.path.kind === 'exact' ? 2 : m.path.kind === 'regex' ? 0 : 1;
-  return [pathClass, m.path.kind === 'regex' ? 0 : m.path.value.length, m.method ? 1 : 0, m.headers.length, m.query.length];
+  return [
+    pathClass,
+    m.path.kind === 'regex' ? 0 : m.path.value.length,
+    m.method ? 1 : 0,
+    m.headers.length,
+    m.query.length,
+  ];
 }
 
 export function compareRank(a: number[], b: number[]): number {
@@ -112,7 +119,11 @@ export interface OrderChange<T> {
  * Finds pairs whose winner changes: `items` are in IR order (earlier wins); under `rank` a later
  * item with a strictly higher rank that can match the same request takes it over.
  */
-export function orderChanges<T>(items: T[], selector: (t: T) => MatchSelector, rank: (m: MatchSelector) => number[]): OrderChange<T>[] {
+export function orderChanges<T>(
+  items: T[],
+  selector: (t: T) => MatchSelector,
+  rank: (m: MatchSelector) => number[],
+): OrderChange<T>[] {
   const out: OrderChange<T>[] = [];
   const sels = items.map(selector);
   const ranks = sels.map(rank);

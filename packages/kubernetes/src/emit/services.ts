@@ -70,11 +70,22 @@ export function emitServices(ir: GatewayIR, opts: ServicesEmitOptions = {}): Emi
   const gatewayNamespace = opts.gatewayNamespace ?? 'default';
   const namespaces = knownNamespaces(ir, opts);
   const diagnostics: Diagnostic[] = [];
-  const wanted = new Map<string, { namespace: string; name: string; ports: Map<number, 'http1' | 'http2' | 'auto'> }>();
+  const wanted = new Map<
+    string,
+    { namespace: string; name: string; ports: Map<number, 'http1' | 'http2' | 'auto'> }
+  >();
   for (const cluster of ir.clusters) {
     const b = clusterBackend(cluster, namespaces, gatewayNamespace);
     if (b.kind === 'external') {
-      diagnostics.push(diag({ kind: 'Cluster', namespace: '', name: cluster.name }, '', `upstream ${b.host}:${b.port} is not a Kubernetes Service; no Service emitted`, 'notice', 'services-external-upstream'));
+      diagnostics.push(
+        diag(
+          { kind: 'Cluster', namespace: '', name: cluster.name },
+          '',
+          `upstream ${b.host}:${b.port} is not a Kubernetes Service; no Service emitted`,
+          'notice',
+          'services-external-upstream',
+        ),
+      );
       continue;
     }
     const key = `${b.namespace}/${b.name}`;
@@ -88,8 +99,21 @@ export function emitServices(ir: GatewayIR, opts: ServicesEmitOptions = {}): Emi
   const objects: Service[] = [];
   for (const key of [...wanted.keys()].sort()) {
     const w = wanted.get(key)!;
-    const settings: ServiceSettings = { ...pick(opts), ...(opts.services?.[w.name] ?? {}), ...(opts.services?.[key] ?? {}) };
-    objects.push(buildService(w.namespace, w.name, [...w.ports.entries()].sort((a, b) => a[0] - b[0]), settings, opts.labels, diagnostics));
+    const settings: ServiceSettings = {
+      ...pick(opts),
+      ...(opts.services?.[w.name] ?? {}),
+      ...(opts.services?.[key] ?? {}),
+    };
+    objects.push(
+      buildService(
+        w.namespace,
+        w.name,
+        [...w.ports.entries()].sort((a, b) => a[0] - b[0]),
+        settings,
+        opts.labels,
+        diagnostics,
+      ),
+    );
   }
   diagnostics.push(...selfCheck(objects));
   return { objects, diagnostics: sortDiagnostics(diagnostics) };
@@ -112,10 +136,20 @@ function buildService(
   const ref = { kind: 'Service', namespace, name };
   const servicePorts: ServicePort[] = ports.map(([port, protocol]) => {
     const extra = s.ports?.[port] ?? {};
-    const portName = extra.name ?? (ports.length > 1 || s.ports ? `${protocol === 'http2' ? 'grpc' : 'http'}-${port}` : undefined);
+    const portName =
+      extra.name ??
+      (ports.length > 1 || s.ports ? `${protocol === 'http2' ? 'grpc' : 'http'}-${port}` : undefined);
     const nodePort = type === 'ClusterIP' ? undefined : extra.nodePort;
     if (type === 'ClusterIP' && extra.nodePort !== undefined) {
-      diagnostics.push(diag(ref, `spec.ports`, `nodePort ${extra.nodePort} ignored for a ClusterIP Service`, 'warning', 'services-node-port-ignored'));
+      diagnostics.push(
+        diag(
+          ref,
+          `spec.ports`,
+          `nodePort ${extra.nodePort} ignored for a ClusterIP Service`,
+          'warning',
+          'services-node-port-ignored',
+        ),
+      );
     }
     return {
       ...(portName ? { name: portName } : {}),
@@ -128,7 +162,15 @@ function buildService(
   });
   const annotations = type === 'LoadBalancer' ? metallbAnnotations(s.metallb) : {};
   if (type !== 'LoadBalancer' && s.metallb) {
-    diagnostics.push(diag(ref, 'metadata.annotations', 'MetalLB options only apply to LoadBalancer Services; ignored', 'warning', 'services-metallb-ignored'));
+    diagnostics.push(
+      diag(
+        ref,
+        'metadata.annotations',
+        'MetalLB options only apply to LoadBalancer Services; ignored',
+        'warning',
+        'services-metallb-ignored',
+      ),
+    );
   }
   return {
     apiVersion: 'v1',
@@ -143,7 +185,9 @@ function buildService(
       type,
       selector: s.selector ?? { app: name },
       ports: servicePorts,
-      ...(s.externalTrafficPolicy && type !== 'ClusterIP' ? { externalTrafficPolicy: s.externalTrafficPolicy } : {}),
+      ...(s.externalTrafficPolicy && type !== 'ClusterIP'
+        ? { externalTrafficPolicy: s.externalTrafficPolicy }
+        : {}),
       ...(s.loadBalancerClass && type === 'LoadBalancer' ? { loadBalancerClass: s.loadBalancerClass } : {}),
     },
   };
@@ -230,16 +274,40 @@ function labelsToSnake(value: unknown): unknown {
  * const { objects } = emitAnnotatedServices(resources);
  * ```
  */
-export function emitAnnotatedServices(resources: Resource[], opts: AnnotatedServicesOptions = {}): EmitResult {
+export function emitAnnotatedServices(
+  resources: Resource[],
+  opts: AnnotatedServicesOptions = {},
+): EmitResult {
   const gatewayNamespace = opts.gatewayNamespace ?? 'default';
   const apiVersion = opts.apiVersion ?? 'getambassador.io/v3alpha1';
-  const namespaces = new Set<string>([gatewayNamespace, ...(opts.serviceNamespaces ?? []), ...resources.map((r) => r.metadata.namespace)]);
+  const namespaces = new Set<string>([
+    gatewayNamespace,
+    ...(opts.serviceNamespaces ?? []),
+    ...resources.map((r) => r.metadata.namespace),
+  ]);
   const diagnostics: Diagnostic[] = [];
-  const services = new Map<string, { namespace: string; name: string; ports: Set<number>; externalName?: string; docs: Array<Record<string, unknown>> }>();
+  const services = new Map<
+    string,
+    {
+      namespace: string;
+      name: string;
+      ports: Set<number>;
+      externalName?: string;
+      docs: Array<Record<string, unknown>>;
+    }
+  >();
   for (const r of resources) {
     const ref = { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name };
     if (r.kind !== 'Mapping' && r.kind !== 'TCPMapping') {
-      diagnostics.push(diag(ref, '', `${r.kind} is not a routing resource; keep it as a getambassador.io object (not emitted)`, 'notice', 'annotated-not-routing'));
+      diagnostics.push(
+        diag(
+          ref,
+          '',
+          `${r.kind} is not a routing resource; keep it as a getambassador.io object (not emitted)`,
+          'notice',
+          'annotated-not-routing',
+        ),
+      );
       continue;
     }
     const spec = r.spec as unknown as Record<string, unknown>;
@@ -261,7 +329,15 @@ export function emitAnnotatedServices(resources: Resource[], opts: AnnotatedServ
       name = toDns1035Label(svc.isIp ? `ip-${svc.host}` : svc.host.split('.')[0]!);
       externalName = svc.isIp ? undefined : svc.host;
       if (svc.isIp) {
-        diagnostics.push(diag(ref, 'spec.service', `upstream ${svc.host} is an IP address; the carrier Service ${name} has no selector`, 'notice', 'annotated-ip-upstream'));
+        diagnostics.push(
+          diag(
+            ref,
+            'spec.service',
+            `upstream ${svc.host} is an IP address; the carrier Service ${name} has no selector`,
+            'notice',
+            'annotated-ip-upstream',
+          ),
+        );
       }
     }
     const key = `${namespace}/${name}`;
@@ -270,7 +346,15 @@ export function emitAnnotatedServices(resources: Resource[], opts: AnnotatedServ
       entry = { namespace, name, ports: new Set(), ...(externalName ? { externalName } : {}), docs: [] };
       services.set(key, entry);
     } else if (externalName && entry.externalName && entry.externalName !== externalName) {
-      diagnostics.push(diag(ref, 'spec.service', `carrier Service ${key} already points at ${entry.externalName}; ${externalName} shares it`, 'warning', 'annotated-carrier-conflict'));
+      diagnostics.push(
+        diag(
+          ref,
+          'spec.service',
+          `carrier Service ${key} already points at ${entry.externalName}; ${externalName} shares it`,
+          'warning',
+          'annotated-carrier-conflict',
+        ),
+      );
     }
     entry.ports.add(port);
     const { ambassador_id: ambassadorId, ...fields } = toAmbassadorFields(spec);
@@ -290,13 +374,23 @@ export function emitAnnotatedServices(resources: Resource[], opts: AnnotatedServ
     const text = e.docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join('');
     const ports = [...e.ports].sort((a, b) => a - b);
     const settings: ServiceSettings = e.externalName ? {} : pick(opts);
-    const base = buildService(e.namespace, e.name, ports.map((p) => [p, 'http1'] as [number, 'http1']), settings, opts.labels, diagnostics);
+    const base = buildService(
+      e.namespace,
+      e.name,
+      ports.map((p) => [p, 'http1'] as [number, 'http1']),
+      settings,
+      opts.labels,
+      diagnostics,
+    );
     const spec = e.externalName
       ? { type: 'ExternalName', externalName: e.externalName, ports: base.spec?.ports }
       : base.spec;
     objects.push({
       ...base,
-      metadata: { ...base.metadata, annotations: { ...(base.metadata.annotations ?? {}), [CONFIG_ANNOTATION]: text } },
+      metadata: {
+        ...base.metadata,
+        annotations: { ...(base.metadata.annotations ?? {}), [CONFIG_ANNOTATION]: text },
+      },
       spec,
     });
   }

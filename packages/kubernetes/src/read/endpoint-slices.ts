@@ -27,7 +27,10 @@ export interface ApplyEndpointSlicesOptions {
    * Reuse across calls: a cluster object seen before with the same `stamp` of its Service gets
    * the same result object back (unchanged objects keep their identity, so sealing stays cheap).
    */
-  cache?: { stamp: (namespace: string, name: string) => number; results: WeakMap<IRCluster, EndpointCacheEntry> };
+  cache?: {
+    stamp: (namespace: string, name: string) => number;
+    results: WeakMap<IRCluster, EndpointCacheEntry>;
+  };
 }
 
 /** What {@link applyEndpointSlices} remembers per cluster object between calls. */
@@ -95,7 +98,9 @@ export function applyEndpointSlices(
   const clusters = ir.clusters.map((cluster) => {
     const hit = cache?.results.get(cluster);
     // Whether a name is a Service can change (the Service appears), so unresolved refs are retried.
-    const ref = hit?.ref ?? clusterServiceRef(cluster, gatewayNamespace, (ns, name) => source.service(ns, name) !== undefined);
+    const ref =
+      hit?.ref ??
+      clusterServiceRef(cluster, gatewayNamespace, (ns, name) => source.service(ns, name) !== undefined);
     if (!ref) return cluster;
     const svc = source.service(ref.namespace, ref.name);
     if (!svc) return cluster;
@@ -135,7 +140,9 @@ function clusterWithEndpoints(
       discovery: { kind: 'dns', host, port: ref.port, mode: 'strict', respectDnsTtl: false },
     };
   }
-  const servicePort = (svc.spec?.ports ?? []).find((p) => p.port === ref.port && (p.protocol ?? 'TCP') === 'TCP');
+  const servicePort = (svc.spec?.ports ?? []).find(
+    (p) => p.port === ref.port && (p.protocol ?? 'TCP') === 'TCP',
+  );
   const endpoints: IREndpoint[] = [];
   if (!servicePort) {
     diagnostics.push({
@@ -149,7 +156,9 @@ function clusterWithEndpoints(
     const portName = servicePort.name ?? '';
     const seen = new Set<string>();
     for (const slice of source.slices(ref.namespace, ref.name)) {
-      const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === portName && (p.protocol ?? 'TCP') === 'TCP');
+      const slicePort = (slice.ports ?? []).find(
+        (p) => (p.name ?? '') === portName && (p.protocol ?? 'TCP') === 'TCP',
+      );
       if (!slicePort || typeof slicePort.port !== 'number') continue;
       for (const ep of slice.endpoints ?? []) {
         const address = ep.addresses?.[0];
@@ -161,7 +170,13 @@ function clusterWithEndpoints(
         const key = `${address}:${slicePort.port}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        endpoints.push({ address, port: slicePort.port, weight: 1, zone: ep.zone ?? '', health: ready ? 'healthy' : 'draining' });
+        endpoints.push({
+          address,
+          port: slicePort.port,
+          weight: 1,
+          zone: ep.zone ?? '',
+          health: ready ? 'healthy' : 'draining',
+        });
       }
     }
   }

@@ -28,7 +28,11 @@ export interface IngressClassPolicy {
  * ingresses.filter((i) => isIngressServed(i, classes, { ingressClass: 'gateway' }));
  * ```
  */
-export function isIngressServed(ingress: Ingress, classes: Iterable<IngressClass>, policy: IngressClassPolicy = {}): boolean {
+export function isIngressServed(
+  ingress: Ingress,
+  classes: Iterable<IngressClass>,
+  policy: IngressClassPolicy = {},
+): boolean {
   const ours = policy.ingressClass ?? 'gateway';
   const controller = policy.controllerName ?? DEFAULT_CONTROLLER_NAME;
   const className = ingress.spec?.ingressClassName;
@@ -42,12 +46,18 @@ export function isIngressServed(ingress: Ingress, classes: Iterable<IngressClass
   const mode = policy.unclassed ?? 'default-class';
   if (mode !== 'default-class') return mode === 'always';
   for (const c of classes) {
-    if (c.spec?.controller === controller && c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true') return true;
+    if (c.spec?.controller === controller && c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true')
+      return true;
   }
   return false;
 }
 
 /** The class name to hand core's loader for a served Ingress (so it is not skipped there). */
 export function servedClassName(ingress: Ingress, policy: IngressClassPolicy = {}): string {
-  return ingress.spec?.ingressClassName ?? ingress.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] ?? policy.ingressClass ?? 'gateway';
+  return (
+    ingress.spec?.ingressClassName ??
+    ingress.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] ??
+    policy.ingressClass ??
+    'gateway'
+  );
 }

@@ -1,5 +1,20 @@
-import { type CompileOptions, compile, type Diagnostic, type GatewayIR, loadObjects, type Resource } from '@gateway/core';
-import type { EndpointSlice, Ingress, IngressClass, KubeObject, ObjectRef, Secret, Service } from '../types.js';
+import {
+  type CompileOptions,
+  compile,
+  type Diagnostic,
+  type GatewayIR,
+  loadObjects,
+  type Resource,
+} from '@gateway/core';
+import type {
+  EndpointSlice,
+  Ingress,
+  IngressClass,
+  KubeObject,
+  ObjectRef,
+  Secret,
+  Service,
+} from '../types.js';
 import { applyEndpointSlices, endpointSourceFrom } from './endpoint-slices.js';
 import { type IngressClassPolicy, isIngressServed, servedClassName } from './ingress-class.js';
 import { applySecrets, secretLookupFrom } from './secrets.js';
@@ -72,7 +87,15 @@ export interface KubernetesObjects {
 
 /** Sorts objects by kind (List objects are flattened). */
 export function sortObjects(objects: KubeObject[]): KubernetesObjects {
-  const out: KubernetesObjects = { services: [], ingresses: [], ingressClasses: [], secrets: [], endpointSlices: [], ambassador: [], other: [] };
+  const out: KubernetesObjects = {
+    services: [],
+    ingresses: [],
+    ingressClasses: [],
+    secrets: [],
+    endpointSlices: [],
+    ambassador: [],
+    other: [],
+  };
   const visit = (o: KubeObject) => {
     if (!o || typeof o !== 'object') return;
     if (o.kind === 'List' && Array.isArray(o.items)) {
@@ -84,7 +107,8 @@ export function sortObjects(objects: KubeObject[]): KubernetesObjects {
     else if (o.kind === 'IngressClass') out.ingressClasses.push(o as IngressClass);
     else if (o.kind === 'Secret' && o.apiVersion === 'v1') out.secrets.push(o as Secret);
     else if (o.kind === 'EndpointSlice') out.endpointSlices.push(o as EndpointSlice);
-    else if (typeof o.apiVersion === 'string' && /^(getambassador\.io|ambassador)\//.test(o.apiVersion)) out.ambassador.push(o);
+    else if (typeof o.apiVersion === 'string' && /^(getambassador\.io|ambassador)\//.test(o.apiVersion))
+      out.ambassador.push(o);
     else out.other.push(o);
   };
   objects.forEach(visit);
@@ -130,10 +154,14 @@ export function compileKubernetesObjects(
   ir = withSecrets.ir;
   diagnostics.push(...withSecrets.diagnostics);
   if (opts.endpointDiscovery !== false) {
-    const withEndpoints = applyEndpointSlices(ir, endpointSourceFrom(sorted.services, sorted.endpointSlices), {
-      gatewayNamespace: opts.gatewayNamespace,
-      mode: opts.endpointDiscovery ?? 'eds',
-    });
+    const withEndpoints = applyEndpointSlices(
+      ir,
+      endpointSourceFrom(sorted.services, sorted.endpointSlices),
+      {
+        gatewayNamespace: opts.gatewayNamespace,
+        mode: opts.endpointDiscovery ?? 'eds',
+      },
+    );
     ir = withEndpoints.ir;
     diagnostics.push(...withEndpoints.diagnostics);
   }

@@ -51,7 +51,13 @@ export function applySecrets(
     const resource = { kind: 'Secret', namespace: ref.namespace, name: ref.name };
     const secret = lookup(ref.namespace, ref.name);
     if (!secret) {
-      diagnostics.push({ resource, path: '', message: `Secret ${ref.namespace}/${ref.name} not found (referenced as TLS secret ${s.name})`, severity: 'error', code: 'secret-not-found' });
+      diagnostics.push({
+        resource,
+        path: '',
+        message: `Secret ${ref.namespace}/${ref.name} not found (referenced as TLS secret ${s.name})`,
+        severity: 'error',
+        code: 'secret-not-found',
+      });
       return s;
     }
     const out: IRSecret = { name: s.name };
@@ -59,7 +65,13 @@ export function applySecrets(
       const v = decode(secret, key);
       if (v === undefined) return undefined;
       if (!PEM_BLOCK.test(v)) {
-        diagnostics.push({ resource, path, message: `expected PEM data in ${key}`, severity: 'error', code: 'secret-not-pem' });
+        diagnostics.push({
+          resource,
+          path,
+          message: `expected PEM data in ${key}`,
+          severity: 'error',
+          code: 'secret-not-pem',
+        });
         return undefined;
       }
       return v;
@@ -82,7 +94,13 @@ export function applySecrets(
     if (ca !== undefined) out.trustedCa = { inline: ca };
     if (!out.certificateChain && !out.trustedCa) {
       if (crt === undefined && key === undefined && ca === undefined) {
-        diagnostics.push({ resource, path: 'data', message: 'expected tls.crt and tls.key (or ca.crt)', severity: 'error', code: 'secret-empty' });
+        diagnostics.push({
+          resource,
+          path: 'data',
+          message: 'expected tls.crt and tls.key (or ca.crt)',
+          severity: 'error',
+          code: 'secret-empty',
+        });
       }
       return s;
     }
@@ -97,6 +115,7 @@ export function applySecrets(
 /** Kubernetes Secrets (`namespace/name`) an IR refers to. */
 export function referencedSecrets(ir: GatewayIR): Set<string> {
   const out = new Set<string>();
-  for (const s of ir.secrets) if (s.kubernetesSecret) out.add(`${s.kubernetesSecret.namespace}/${s.kubernetesSecret.name}`);
+  for (const s of ir.secrets)
+    if (s.kubernetesSecret) out.add(`${s.kubernetesSecret.namespace}/${s.kubernetesSecret.name}`);
   return out;
 }

@@ -20,11 +20,32 @@ export const DEFAULT_RESOURCE_TYPES: readonly FakeResourceType[] = [
   { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
   { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
   { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
-  { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
+  {
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    plural: 'endpointslices',
+    kind: 'EndpointSlice',
+    namespaced: true,
+  },
   { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress', namespaced: true },
-  { group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses', kind: 'IngressClass', namespaced: false },
+  {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    plural: 'ingressclasses',
+    kind: 'IngressClass',
+    namespaced: false,
+  },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
-  ...['Mapping', 'Host', 'Listener', 'Module', 'AuthService', 'RateLimitService', 'TLSContext', 'TCPMapping'].map((kind) => ({
+  ...[
+    'Mapping',
+    'Host',
+    'Listener',
+    'Module',
+    'AuthService',
+    'RateLimitService',
+    'TLSContext',
+    'TCPMapping',
+  ].map((kind) => ({
     group: 'getambassador.io',
     version: 'v3alpha1',
     plural: `${kind.toLowerCase()}s`,
@@ -178,7 +199,9 @@ export class FakeApiServer {
   /** Deletes an object; returns false when it did not exist. */
   delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): boolean {
     const t = this.typeOf({ apiVersion, kind });
-    const existing = this.bucket(t).get(objectKey({ metadata: { name, namespace: t.namespaced ? namespace : undefined } }));
+    const existing = this.bucket(t).get(
+      objectKey({ metadata: { name, namespace: t.namespaced ? namespace : undefined } }),
+    );
     if (!existing) return false;
     this.remove(t, existing);
     return true;
@@ -187,14 +210,18 @@ export class FakeApiServer {
   /** Reads an object (a copy), or undefined. */
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
     const t = this.typeOf({ apiVersion, kind });
-    const obj = this.bucket(t).get(objectKey({ metadata: { name, namespace: t.namespaced ? namespace : undefined } }));
+    const obj = this.bucket(t).get(
+      objectKey({ metadata: { name, namespace: t.namespaced ? namespace : undefined } }),
+    );
     return obj ? clone(obj) : undefined;
   }
 
   /** Every stored object of a kind (copies). */
   list(apiVersion: string, kind: string, namespace?: string): KubeObject[] {
     const t = this.typeOf({ apiVersion, kind });
-    return [...this.bucket(t).values()].filter((o) => !namespace || o.metadata?.namespace === namespace).map(clone);
+    return [...this.bucket(t).values()]
+      .filter((o) => !namespace || o.metadata?.namespace === namespace)
+      .map(clone);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -269,7 +296,10 @@ export class FakeApiServer {
 
     const route = this.route(url.pathname);
     if (!route) {
-      if (method === 'GET' && (url.pathname === '/api' || url.pathname === '/apis' || this.isDiscovery(url.pathname))) {
+      if (
+        method === 'GET' &&
+        (url.pathname === '/api' || url.pathname === '/apis' || this.isDiscovery(url.pathname))
+      ) {
         sendJson(res, 200, this.discovery(url.pathname));
         return;
       }
@@ -313,7 +343,11 @@ export class FakeApiServer {
         return;
       }
       const next = subresource === 'status' ? { ...clone(existing), status: incoming.status } : incoming;
-      sendJson(res, 200, withTypeMeta(type, this.replace(type, existing, next, { statusOnly: subresource === 'status' })));
+      sendJson(
+        res,
+        200,
+        withTypeMeta(type, this.replace(type, existing, next, { statusOnly: subresource === 'status' })),
+      );
       return;
     }
     if (method === 'PATCH') {
@@ -327,7 +361,11 @@ export class FakeApiServer {
         sendConflict(res, type, name);
         return;
       }
-      sendJson(res, 200, withTypeMeta(type, this.replace(type, existing, patched, { statusOnly: subresource === 'status' })));
+      sendJson(
+        res,
+        200,
+        withTypeMeta(type, this.replace(type, existing, patched, { statusOnly: subresource === 'status' })),
+      );
       return;
     }
     if (method === 'DELETE') {
@@ -337,9 +375,9 @@ export class FakeApiServer {
     sendStatus(res, 405, 'MethodNotAllowed', `${method} is not allowed`);
   }
 
-  private route(pathname: string):
-    | { type: FakeResourceType; namespace?: string; name?: string; subresource?: string }
-    | undefined {
+  private route(
+    pathname: string,
+  ): { type: FakeResourceType; namespace?: string; name?: string; subresource?: string } | undefined {
     const segs = pathname.split('/').filter(Boolean);
     let group: string;
     let version: string;
@@ -381,7 +419,11 @@ export class FakeApiServer {
         apiVersion: 'v1',
         groups: groups.map((gv) => {
           const [name, version] = gv.split('/');
-          return { name, versions: [{ groupVersion: gv, version }], preferredVersion: { groupVersion: gv, version } };
+          return {
+            name,
+            versions: [{ groupVersion: gv, version }],
+            preferredVersion: { groupVersion: gv, version },
+          };
         }),
       };
     }
@@ -393,11 +435,21 @@ export class FakeApiServer {
       groupVersion: gv,
       resources: types
         .filter((t) => (t.group ? `${t.group}/${t.version}` : t.version) === gv)
-        .map((t) => ({ name: t.plural, namespaced: t.namespaced, kind: t.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] })),
+        .map((t) => ({
+          name: t.plural,
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+        })),
     };
   }
 
-  private listHttp(type: FakeResourceType, namespace: string | undefined, query: Record<string, string>, res: ServerResponse): void {
+  private listHttp(
+    type: FakeResourceType,
+    namespace: string | undefined,
+    query: Record<string, string>,
+    res: ServerResponse,
+  ): void {
     const failure = takeFailure(this.listFailures, type.plural);
     if (failure) {
       sendStatus(res, failure, failure === 410 ? 'Expired' : 'InternalError', 'injected list failure');
@@ -415,21 +467,36 @@ export class FakeApiServer {
     });
   }
 
-  private watch(type: FakeResourceType, namespace: string | undefined, query: Record<string, string>, res: ServerResponse): void {
+  private watch(
+    type: FakeResourceType,
+    namespace: string | undefined,
+    query: Record<string, string>,
+    res: ServerResponse,
+  ): void {
     const failure = takeFailure(this.watchFailures, type.plural);
     if (failure) {
       sendStatus(res, failure, failure === 410 ? 'Expired' : 'InternalError', 'injected watch failure');
       return;
     }
     const selector = parseSelectors(query.labelSelector, query.fieldSelector);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache',
+    });
     res.flushHeaders();
-    const conn: WatchConnection = { typeKey: typeKey(type.group, type.version, type.plural), namespace, selector, res };
+    const conn: WatchConnection = {
+      typeKey: typeKey(type.group, type.version, type.plural),
+      namespace,
+      selector,
+      res,
+    };
     const from = query.resourceVersion ? Number(query.resourceVersion) : Number.NaN;
     if (!Number.isFinite(from) || from === 0) {
       // No resourceVersion: synthetic ADDED events for the current state, then live events.
       for (const obj of this.bucket(type).values()) {
-        if ((!namespace || obj.metadata?.namespace === namespace) && selector(obj)) writeEvent(res, 'ADDED', withTypeMeta(type, obj));
+        if ((!namespace || obj.metadata?.namespace === namespace) && selector(obj))
+          writeEvent(res, 'ADDED', withTypeMeta(type, obj));
       }
     } else if (from < this.compactedRv) {
       writeEvent(res, 'ERROR', {
@@ -458,13 +525,22 @@ export class FakeApiServer {
     if (ev.type === 'DELETED') {
       if (conn.selector(ev.object)) writeEvent(conn.res, 'DELETED', withTypeMeta(type, ev.object));
     } else if (matchesNow) {
-      writeEvent(conn.res, ev.type === 'MODIFIED' && !matchedBefore ? 'ADDED' : ev.type, withTypeMeta(type, ev.object));
+      writeEvent(
+        conn.res,
+        ev.type === 'MODIFIED' && !matchedBefore ? 'ADDED' : ev.type,
+        withTypeMeta(type, ev.object),
+      );
     } else if (matchedBefore) {
       writeEvent(conn.res, 'DELETED', withTypeMeta(type, ev.object));
     }
   }
 
-  private createHttp(type: FakeResourceType, namespace: string | undefined, body: KubeObject, res: ServerResponse): void {
+  private createHttp(
+    type: FakeResourceType,
+    namespace: string | undefined,
+    body: KubeObject,
+    res: ServerResponse,
+  ): void {
     if (!body || typeof body !== 'object') {
       sendStatus(res, 400, 'BadRequest', 'missing body');
       return;
@@ -478,7 +554,12 @@ export class FakeApiServer {
       return;
     }
     if (type.namespaced && obj.metadata.namespace && namespace && obj.metadata.namespace !== namespace) {
-      sendStatus(res, 400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      sendStatus(
+        res,
+        400,
+        'BadRequest',
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
       return;
     }
     const stored = this.prepareNew(type, obj, namespace);
@@ -494,8 +575,11 @@ export class FakeApiServer {
   // Store internals
 
   private typeOf(obj: { apiVersion?: string; kind?: string }): FakeResourceType {
-    const [group, version] = (obj.apiVersion ?? '').includes('/') ? obj.apiVersion!.split('/') : ['', obj.apiVersion];
-    for (const t of this.types.values()) if (t.group === group && t.version === version && t.kind === obj.kind) return t;
+    const [group, version] = (obj.apiVersion ?? '').includes('/')
+      ? obj.apiVersion!.split('/')
+      : ['', obj.apiVersion];
+    for (const t of this.types.values())
+      if (t.group === group && t.version === version && t.kind === obj.kind) return t;
     throw new Error(`fake API server does not serve ${obj.apiVersion} ${obj.kind}`);
   }
 
@@ -508,7 +592,8 @@ export class FakeApiServer {
     if (t.namespaced) obj.metadata.namespace = namespace ?? obj.metadata.namespace ?? 'default';
     else delete obj.metadata.namespace;
     obj.metadata.uid = obj.metadata.uid ?? randomUUID();
-    obj.metadata.creationTimestamp = obj.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    obj.metadata.creationTimestamp =
+      obj.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     obj.metadata.generation = 1;
     delete obj.apiVersion;
     delete obj.kind;
@@ -552,15 +637,31 @@ export class FakeApiServer {
     return obj;
   }
 
-  private commit(t: FakeResourceType, type: 'ADDED' | 'MODIFIED', obj: KubeObject, previous?: KubeObject): KubeObject {
+  private commit(
+    t: FakeResourceType,
+    type: 'ADDED' | 'MODIFIED',
+    obj: KubeObject,
+    previous?: KubeObject,
+  ): KubeObject {
     obj.metadata = { ...obj.metadata, resourceVersion: String(++this.rv) };
     this.bucket(t).set(objectKey(obj), obj);
     this.record(t, type, obj, previous);
     return clone(obj);
   }
 
-  private record(t: FakeResourceType, type: StoredEvent['type'], obj: KubeObject, previous?: KubeObject): void {
-    const ev: StoredEvent = { rv: this.rv, typeKey: typeKey(t.group, t.version, t.plural), type, object: obj, previous };
+  private record(
+    t: FakeResourceType,
+    type: StoredEvent['type'],
+    obj: KubeObject,
+    previous?: KubeObject,
+  ): void {
+    const ev: StoredEvent = {
+      rv: this.rv,
+      typeKey: typeKey(t.group, t.version, t.plural),
+      type,
+      object: obj,
+      previous,
+    };
     this.log.push(ev);
     for (const conn of this.watches) if (conn.typeKey === ev.typeKey) this.deliver(conn, ev);
   }
@@ -625,7 +726,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendStatus(res: ServerResponse, code: number, reason: string, message: string): void {
-  sendJson(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  sendJson(res, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  });
 }
 
 function sendConflict(res: ServerResponse, t: FakeResourceType, name: string): void {
@@ -646,7 +755,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Equality-based label selectors (`a=b,c!=d,e,!f`) and field selectors on dotted paths. */
 function parseSelectors(labelSelector?: string, fieldSelector?: string): Selector {
   const tests: Selector[] = [];
-  for (const term of (labelSelector ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const term of (labelSelector ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const labels = (o: KubeObject) => o.metadata?.labels ?? {};
     if (term.includes('!=')) {
       const [k, v] = term.split('!=');
@@ -660,17 +772,29 @@ function parseSelectors(labelSelector?: string, fieldSelector?: string): Selecto
       tests.push((o) => term in labels(o));
     }
   }
-  for (const term of (fieldSelector ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const term of (fieldSelector ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const negate = term.includes('!=');
     const [path, value] = term.split(/!=|==?/);
-    const get = (o: KubeObject) => path!.trim().split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
+    const get = (o: KubeObject) =>
+      path!
+        .trim()
+        .split('.')
+        .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
     tests.push((o) => (String(get(o) ?? '') === value!.trim()) !== negate);
   }
   return (o) => tests.every((t) => t(o));
 }
 
 /** Applies a PATCH body by content type; status-only patches keep everything but status. */
-function applyPatch(existing: KubeObject, body: unknown, contentType: string, statusOnly: boolean): KubeObject | Error {
+function applyPatch(
+  existing: KubeObject,
+  body: unknown,
+  contentType: string,
+  statusOnly: boolean,
+): KubeObject | Error {
   let result: KubeObject;
   if (contentType.startsWith('application/json-patch+json')) {
     if (!Array.isArray(body)) return new Error('json patch must be an array');
@@ -691,7 +815,9 @@ function applyPatch(existing: KubeObject, body: unknown, contentType: string, st
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return clone(patch);
   const out: Record<string, unknown> =
-    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+    target !== null && typeof target === 'object' && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -699,7 +825,10 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-function applyJsonPatchOp(doc: KubeObject, op: { op: string; path: string; value?: unknown }): Error | undefined {
+function applyJsonPatchOp(
+  doc: KubeObject,
+  op: { op: string; path: string; value?: unknown },
+): Error | undefined {
   const parts = op.path
     .split('/')
     .slice(1)
@@ -733,7 +862,9 @@ function applyJsonPatchOp(doc: KubeObject, op: { op: string; path: string; value
       else delete container[last];
       return undefined;
     case 'test':
-      return JSON.stringify(container[last]) === JSON.stringify(op.value) ? undefined : new Error(`test failed at ${op.path}`);
+      return JSON.stringify(container[last]) === JSON.stringify(op.value)
+        ? undefined
+        : new Error(`test failed at ${op.path}`);
     default:
       return new Error(`unsupported json patch op ${op.op}`);
   }

@@ -22,7 +22,10 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
 export function validateClusterRoleBinding(binding: RoleBinding): Diagnostic[] {
   const kind = binding.kind ?? 'ClusterRoleBinding';
   const errs = new FieldErrors(objectRef(binding, kind));
-  validateObjectMeta(binding, errs, { nameRule: rbacNameErrors, clusterScoped: kind === 'ClusterRoleBinding' });
+  validateObjectMeta(binding, errs, {
+    nameRule: rbacNameErrors,
+    clusterScoped: kind === 'ClusterRoleBinding',
+  });
   const ref = binding.roleRef ?? { apiGroup: '', kind: '', name: '' };
   if (ref.apiGroup !== RBAC_GROUP) errs.notSupported('roleRef.apiGroup', ref.apiGroup, [RBAC_GROUP]);
   const kinds = kind === 'RoleBinding' ? ['ClusterRole', 'Role'] : ['ClusterRole'];
@@ -35,8 +38,10 @@ export function validateClusterRoleBinding(binding: RoleBinding): Diagnostic[] {
     if (s.kind === 'ServiceAccount') {
       if (s.apiGroup) errs.notSupported(`${path}.apiGroup`, s.apiGroup, ['']);
       if (s.name) for (const msg of isDNS1123Subdomain(s.name)) errs.invalid(`${path}.name`, s.name, msg);
-      if (kind === 'ClusterRoleBinding' && !s.namespace) errs.required(`${path}.namespace`, '', 'subject-namespace-required');
-      if (s.namespace) for (const msg of isDNS1123Label(s.namespace)) errs.invalid(`${path}.namespace`, s.namespace, msg);
+      if (kind === 'ClusterRoleBinding' && !s.namespace)
+        errs.required(`${path}.namespace`, '', 'subject-namespace-required');
+      if (s.namespace)
+        for (const msg of isDNS1123Label(s.namespace)) errs.invalid(`${path}.namespace`, s.namespace, msg);
     } else if (s.kind === 'User' || s.kind === 'Group') {
       if (s.apiGroup !== RBAC_GROUP) errs.notSupported(`${path}.apiGroup`, s.apiGroup ?? '', [RBAC_GROUP]);
     } else {

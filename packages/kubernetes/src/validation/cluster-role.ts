@@ -28,17 +28,31 @@ export function validateClusterRole(role: ClusterRole): Diagnostic[] {
   validateObjectMeta(role, errs, { nameRule: rbacNameErrors, clusterScoped: kind === 'ClusterRole' });
   (role.rules ?? []).forEach((rule, i) => {
     const path = `rules[${i}]`;
-    if ((rule.verbs ?? []).length === 0) errs.required(`${path}.verbs`, 'verbs must contain at least one value', 'no-verbs');
+    if ((rule.verbs ?? []).length === 0)
+      errs.required(`${path}.verbs`, 'verbs must contain at least one value', 'no-verbs');
     const urls = rule.nonResourceURLs ?? [];
     if (urls.length > 0) {
-      if (kind === 'Role') errs.invalid(`${path}.nonResourceURLs`, urls, 'namespaced rules cannot apply to non-resource URLs');
-      if ((rule.apiGroups ?? []).length > 0 || (rule.resources ?? []).length > 0 || (rule.resourceNames ?? []).length > 0) {
-        errs.invalid(`${path}.nonResourceURLs`, urls, 'rules cannot apply to both regular resources and non-resource URLs');
+      if (kind === 'Role')
+        errs.invalid(`${path}.nonResourceURLs`, urls, 'namespaced rules cannot apply to non-resource URLs');
+      if (
+        (rule.apiGroups ?? []).length > 0 ||
+        (rule.resources ?? []).length > 0 ||
+        (rule.resourceNames ?? []).length > 0
+      ) {
+        errs.invalid(
+          `${path}.nonResourceURLs`,
+          urls,
+          'rules cannot apply to both regular resources and non-resource URLs',
+        );
       }
       return;
     }
     if ((rule.apiGroups ?? []).length === 0) {
-      errs.required(`${path}.apiGroups`, 'resource rules must supply at least one api group', 'no-api-groups');
+      errs.required(
+        `${path}.apiGroups`,
+        'resource rules must supply at least one api group',
+        'no-api-groups',
+      );
     }
     if ((rule.resources ?? []).length === 0) {
       errs.required(`${path}.resources`, 'resource rules must supply at least one resource', 'no-resources');

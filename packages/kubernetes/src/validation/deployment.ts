@@ -25,16 +25,27 @@ export function validateDeployment(deploy: Deployment): Diagnostic[] {
     errs.required('spec');
     return errs.list;
   }
-  if (spec.replicas !== undefined && spec.replicas < 0) errs.invalid('spec.replicas', spec.replicas, 'must be greater than or equal to 0');
+  if (spec.replicas !== undefined && spec.replicas < 0)
+    errs.invalid('spec.replicas', spec.replicas, 'must be greater than or equal to 0');
   const matchLabels = spec.selector?.matchLabels;
   if (!spec.selector) errs.required('spec.selector', '', 'no-selector');
   else if (Object.keys(matchLabels ?? {}).length === 0) {
-    errs.invalid('spec.selector', spec.selector, 'empty selector is invalid for deployment', 'empty-selector');
+    errs.invalid(
+      'spec.selector',
+      spec.selector,
+      'empty selector is invalid for deployment',
+      'empty-selector',
+    );
   } else {
     validateLabels(matchLabels, 'spec.selector.matchLabels', errs);
     const labels = spec.template?.metadata?.labels ?? {};
     if (!Object.entries(matchLabels ?? {}).every(([k, v]) => labels[k] === v)) {
-      errs.invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`', 'selector-mismatch');
+      errs.invalid(
+        'spec.template.metadata.labels',
+        labels,
+        '`selector` does not match template `labels`',
+        'selector-mismatch',
+      );
     }
   }
   const pod = spec.template?.spec;
@@ -43,7 +54,8 @@ export function validateDeployment(deploy: Deployment): Diagnostic[] {
     return errs.list;
   }
   if (pod.serviceAccountName) {
-    for (const msg of isDNS1123Subdomain(pod.serviceAccountName)) errs.invalid('spec.template.spec.serviceAccountName', pod.serviceAccountName, msg);
+    for (const msg of isDNS1123Subdomain(pod.serviceAccountName))
+      errs.invalid('spec.template.spec.serviceAccountName', pod.serviceAccountName, msg);
   }
   const volumes = new Set((pod.volumes ?? []).map((v) => v.name));
   const containers = pod.containers ?? [];
@@ -63,7 +75,12 @@ export function validateDeployment(deploy: Deployment): Diagnostic[] {
     const runAsNonRoot = c.securityContext?.runAsNonRoot ?? podRunAsNonRoot;
     const runAsUser = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
     if (runAsNonRoot && runAsUser === 0) {
-      errs.invalid(`${path}.securityContext.runAsUser`, 0, "container's runAsUser breaks non-root policy", 'runs-as-root');
+      errs.invalid(
+        `${path}.securityContext.runAsUser`,
+        0,
+        "container's runAsUser breaks non-root policy",
+        'runs-as-root',
+      );
     }
   });
   return errs.list;
@@ -73,14 +90,18 @@ function validateContainer(c: Container, path: string, errs: FieldErrors, volume
   const portNames = new Set<string>();
   (c.ports ?? []).forEach((p, j) => {
     const pp = `${path}.ports[${j}]`;
-    for (const msg of isValidPortNum(p.containerPort)) errs.invalid(`${pp}.containerPort`, p.containerPort, msg, 'invalid-port');
+    for (const msg of isValidPortNum(p.containerPort))
+      errs.invalid(`${pp}.containerPort`, p.containerPort, msg, 'invalid-port');
     if (p.name) {
       for (const msg of isValidPortName(p.name)) errs.invalid(`${pp}.name`, p.name, msg, 'invalid-port-name');
       if (portNames.has(p.name)) errs.duplicate(`${pp}.name`, p.name);
       portNames.add(p.name);
     }
   });
-  for (const [field, probe] of [['readinessProbe', c.readinessProbe], ['livenessProbe', c.livenessProbe]] as const) {
+  for (const [field, probe] of [
+    ['readinessProbe', c.readinessProbe],
+    ['livenessProbe', c.livenessProbe],
+  ] as const) {
     if (probe) validateProbe(probe, `${path}.${field}`, errs, field === 'livenessProbe');
   }
   const requests = c.resources?.requests ?? {};
@@ -88,15 +109,33 @@ function validateContainer(c: Container, path: string, errs: FieldErrors, volume
   for (const [resource, request] of Object.entries(requests)) {
     const limit = limits[resource];
     const r = parseQuantity(request);
-    if (r === undefined) errs.invalid(`${path}.resources.requests[${resource}]`, request, 'must be a valid quantity', 'invalid-quantity');
+    if (r === undefined)
+      errs.invalid(
+        `${path}.resources.requests[${resource}]`,
+        request,
+        'must be a valid quantity',
+        'invalid-quantity',
+      );
     if (limit === undefined) continue;
     const l = parseQuantity(limit);
     if (r !== undefined && l !== undefined && r > l) {
-      errs.invalid(`${path}.resources.requests`, request, `must be less than or equal to ${resource} limit of ${limit}`, 'request-over-limit');
+      errs.invalid(
+        `${path}.resources.requests`,
+        request,
+        `must be less than or equal to ${resource} limit of ${limit}`,
+        'request-over-limit',
+      );
     }
   }
   (c.volumeMounts ?? []).forEach((m, j) => {
-    if (!volumes.has(m.name)) errs.list.push({ resource: errs.resource, path: `${path}.volumeMounts[${j}].name`, message: `Not found: "${m.name}"`, severity: 'error', code: 'volume-not-found' });
+    if (!volumes.has(m.name))
+      errs.list.push({
+        resource: errs.resource,
+        path: `${path}.volumeMounts[${j}].name`,
+        message: `Not found: "${m.name}"`,
+        severity: 'error',
+        code: 'volume-not-found',
+      });
   });
 }
 
@@ -109,17 +148,40 @@ function validateProbe(probe: Probe, path: string, errs: FieldErrors, liveness: 
   const msgs = typeof port === 'number' ? isValidPortNum(port) : isValidPortName(port);
   for (const msg of msgs) errs.invalid(`${path}.httpGet.port`, port, msg, 'invalid-probe-port');
   if (liveness && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
-    errs.invalid(`${path}.successThreshold`, probe.successThreshold, 'must be 1', 'liveness-success-threshold');
+    errs.invalid(
+      `${path}.successThreshold`,
+      probe.successThreshold,
+      'must be 1',
+      'liveness-success-threshold',
+    );
   }
-  for (const f of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold', 'successThreshold'] as const) {
+  for (const f of [
+    'initialDelaySeconds',
+    'periodSeconds',
+    'timeoutSeconds',
+    'failureThreshold',
+    'successThreshold',
+  ] as const) {
     const v = probe[f];
     if (v !== undefined && v < 0) errs.invalid(`${path}.${f}`, v, 'must be greater than or equal to 0');
   }
 }
 
 const SUFFIXES: Record<string, number> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5, Ei: 1024 ** 6,
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  Pi: 1024 ** 5,
+  Ei: 1024 ** 6,
 };
 
 /** A Kubernetes resource quantity (`100m`, `64Mi`, `1.5`) as a number; undefined when malformed. */

@@ -19,11 +19,23 @@ const NAMESPACE_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
 /** The structural-schema message for a pattern mismatch. */
-export function patternError(errs: FieldErrors, path: string, value: string, pattern: string, code: string): void {
+export function patternError(
+  errs: FieldErrors,
+  path: string,
+  value: string,
+  pattern: string,
+  code: string,
+): void {
   errs.invalid(path, value, `${path} in body should match '${pattern}'`, code);
 }
 
-export function lengthErrors(errs: FieldErrors, path: string, value: string, min: number, max: number): boolean {
+export function lengthErrors(
+  errs: FieldErrors,
+  path: string,
+  value: string,
+  min: number,
+  max: number,
+): boolean {
   if (value.length < min) {
     errs.invalid(path, value, `${path} in body should be at least ${min} chars long`, 'too-short');
     return false;
@@ -45,7 +57,8 @@ export function validateHostnames(hostnames: string[] | undefined, errs: FieldEr
   if (list.length > 16) errs.tooMany('spec.hostnames', list.length, 16);
   list.forEach((h, i) => {
     const path = `spec.hostnames[${i}]`;
-    if (lengthErrors(errs, path, h, 1, 253) && !isGatewayHostname(h)) patternError(errs, path, h, HOSTNAME_PATTERN, 'invalid-hostname');
+    if (lengthErrors(errs, path, h, 1, 253) && !isGatewayHostname(h))
+      patternError(errs, path, h, HOSTNAME_PATTERN, 'invalid-hostname');
   });
 }
 
@@ -63,7 +76,8 @@ export function validateParentRefs(refs: ParentReference[] | undefined, errs: Fi
       errs.invalid(`${path}.port`, ref.port, 'should be between 1 and 65535', 'invalid-port');
     }
   });
-  const parentKey = (p: ParentReference) => `${p.group ?? GATEWAY_GROUP}|${p.kind ?? 'Gateway'}|${p.namespace ?? ''}|${p.name}`;
+  const parentKey = (p: ParentReference) =>
+    `${p.group ?? GATEWAY_GROUP}|${p.kind ?? 'Gateway'}|${p.namespace ?? ''}|${p.name}`;
   const hasSection = (p: ParentReference) => !!p.sectionName;
   const hasPort = (p: ParentReference) => !!p.port;
   let mixed = false;
@@ -74,7 +88,10 @@ export function validateParentRefs(refs: ParentReference[] | undefined, errs: Fi
       if (hasSection(a) !== hasSection(b) || hasPort(a) !== hasPort(b)) mixed = true;
     }
     const same = list.filter(
-      (b) => parentKey(a) === parentKey(b) && (a.sectionName ?? '') === (b.sectionName ?? '') && (a.port ?? 0) === (b.port ?? 0),
+      (b) =>
+        parentKey(a) === parentKey(b) &&
+        (a.sectionName ?? '') === (b.sectionName ?? '') &&
+        (a.port ?? 0) === (b.port ?? 0),
     );
     if (same.length !== 1) duplicated = true;
   }
@@ -135,24 +152,53 @@ export function validateBackendObjectRef(ref: BackendObjectReference, path: stri
     errs.invalid(`${path}.port`, ref.port, 'should be between 1 and 65535', 'invalid-port');
   }
   const isService = (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service';
-  if (isService && ref.port === undefined) errs.cel(path, 'object', 'Must have port for Service reference', 'service-port-required');
+  if (isService && ref.port === undefined)
+    errs.cel(path, 'object', 'Must have port for Service reference', 'service-port-required');
 }
 
 /** RequestMirror: backendRef, percent XOR fraction, numerator ≤ denominator. */
-export function validateMirror(mirror: NonNullable<HTTPRouteFilter['requestMirror']>, path: string, errs: FieldErrors): void {
+export function validateMirror(
+  mirror: NonNullable<HTTPRouteFilter['requestMirror']>,
+  path: string,
+  errs: FieldErrors,
+): void {
   validateBackendObjectRef(mirror.backendRef ?? { name: '' }, `${path}.backendRef`, errs);
   if (mirror.percent !== undefined && mirror.fraction !== undefined) {
-    errs.cel(path, 'object', 'Only one of percent or fraction may be specified in HTTPRequestMirrorFilter', 'mirror-percent-and-fraction');
+    errs.cel(
+      path,
+      'object',
+      'Only one of percent or fraction may be specified in HTTPRequestMirrorFilter',
+      'mirror-percent-and-fraction',
+    );
   }
-  if (mirror.percent !== undefined && (mirror.percent < 0 || mirror.percent > 100 || !Number.isInteger(mirror.percent))) {
-    errs.invalid(`${path}.percent`, mirror.percent, 'should be an integer between 0 and 100', 'invalid-percent');
+  if (
+    mirror.percent !== undefined &&
+    (mirror.percent < 0 || mirror.percent > 100 || !Number.isInteger(mirror.percent))
+  ) {
+    errs.invalid(
+      `${path}.percent`,
+      mirror.percent,
+      'should be an integer between 0 and 100',
+      'invalid-percent',
+    );
   }
   if (mirror.fraction) {
     const denominator = mirror.fraction.denominator ?? 100;
-    if (mirror.fraction.numerator < 0) errs.invalid(`${path}.fraction.numerator`, mirror.fraction.numerator, 'should be greater than or equal to 0');
-    if (denominator < 1) errs.invalid(`${path}.fraction.denominator`, denominator, 'should be greater than or equal to 1');
+    if (mirror.fraction.numerator < 0)
+      errs.invalid(
+        `${path}.fraction.numerator`,
+        mirror.fraction.numerator,
+        'should be greater than or equal to 0',
+      );
+    if (denominator < 1)
+      errs.invalid(`${path}.fraction.denominator`, denominator, 'should be greater than or equal to 1');
     if (mirror.fraction.numerator > denominator) {
-      errs.cel(`${path}.fraction`, 'object', 'numerator must be less than or equal to denominator', 'mirror-fraction');
+      errs.cel(
+        `${path}.fraction`,
+        'object',
+        'numerator must be less than or equal to denominator',
+        'mirror-fraction',
+      );
     }
   }
 }
@@ -166,14 +212,24 @@ export function validateFilterUnion(
 ): void {
   for (const [type, field] of members) {
     if (filter[field] !== undefined && filter.type !== type) {
-      errs.cel(path, 'object', `filter.${field} must be nil if the filter.type is not ${type}`, 'filter-union');
+      errs.cel(
+        path,
+        'object',
+        `filter.${field} must be nil if the filter.type is not ${type}`,
+        'filter-union',
+      );
     }
     if (filter[field] === undefined && filter.type === type) {
       errs.cel(path, 'object', `filter.${field} must be specified for ${type} filter.type`, 'filter-union');
     }
   }
   if (!members.some(([type]) => type === filter.type)) {
-    errs.notSupported(`${path}.type`, filter.type, members.map(([t]) => t), 'invalid-filter-type');
+    errs.notSupported(
+      `${path}.type`,
+      filter.type,
+      members.map(([t]) => t),
+      'invalid-filter-type',
+    );
   }
 }
 

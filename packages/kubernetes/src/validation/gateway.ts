@@ -41,7 +41,11 @@ export function validateGateway(gw: Gateway): Diagnostic[] {
     if (lengthErrors(errs, `${path}.name`, l.name ?? '', 1, 253) && !matchesDns1123Subdomain(l.name)) {
       patternError(errs, `${path}.name`, l.name, SECTION_NAME_PATTERN, 'invalid-listener-name');
     }
-    if (l.hostname !== undefined && lengthErrors(errs, `${path}.hostname`, l.hostname, 1, 253) && !isGatewayHostname(l.hostname)) {
+    if (
+      l.hostname !== undefined &&
+      lengthErrors(errs, `${path}.hostname`, l.hostname, 1, 253) &&
+      !isGatewayHostname(l.hostname)
+    ) {
       patternError(errs, `${path}.hostname`, l.hostname, HOSTNAME_PATTERN, 'invalid-hostname');
     }
     if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65535) {
@@ -52,20 +56,33 @@ export function validateGateway(gw: Gateway): Diagnostic[] {
     }
     if (l.tls) {
       const mode = l.tls.mode ?? 'Terminate';
-      if (mode !== 'Terminate' && mode !== 'Passthrough') errs.notSupported(`${path}.tls.mode`, mode, ['Terminate', 'Passthrough']);
+      if (mode !== 'Terminate' && mode !== 'Passthrough')
+        errs.notSupported(`${path}.tls.mode`, mode, ['Terminate', 'Passthrough']);
       const refs = l.tls.certificateRefs ?? [];
       if (refs.length > 64) errs.tooMany(`${path}.tls.certificateRefs`, refs.length, 64);
       if (mode === 'Terminate' && refs.length === 0 && Object.keys(l.tls.options ?? {}).length === 0) {
-        errs.cel(`${path}.tls`, 'object', 'certificateRefs or options must be specified when mode is Terminate', 'tls-no-certificates');
+        errs.cel(
+          `${path}.tls`,
+          'object',
+          'certificateRefs or options must be specified when mode is Terminate',
+          'tls-no-certificates',
+        );
       }
-      refs.forEach((ref, k) => lengthErrors(errs, `${path}.tls.certificateRefs[${k}].name`, ref.name ?? '', 1, 253));
+      refs.forEach((ref, k) => {
+        lengthErrors(errs, `${path}.tls.certificateRefs[${k}].name`, ref.name ?? '', 1, 253);
+      });
     }
   });
-  const celOnListeners = (message: string, code: string) => errs.cel('spec.listeners', 'array', message, code);
+  const celOnListeners = (message: string, code: string) =>
+    errs.cel('spec.listeners', 'array', message, code);
   if (listeners.some((l) => ['HTTP', 'TCP', 'UDP'].includes(l.protocol) && l.tls !== undefined)) {
     celOnListeners("tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']", 'tls-not-allowed');
   }
-  if (listeners.some((l) => l.protocol === 'HTTPS' && l.tls !== undefined && (l.tls.mode ?? 'Terminate') !== 'Terminate')) {
+  if (
+    listeners.some(
+      (l) => l.protocol === 'HTTPS' && l.tls !== undefined && (l.tls.mode ?? 'Terminate') !== 'Terminate',
+    )
+  ) {
     celOnListeners('tls mode must be Terminate for protocol HTTPS', 'https-needs-terminate');
   }
   if (listeners.some((l) => l.protocol === 'TLS' && !l.tls?.mode)) {
@@ -75,10 +92,14 @@ export function validateGateway(gw: Gateway): Diagnostic[] {
     celOnListeners("hostname must not be specified for protocols ['TCP', 'UDP']", 'hostname-not-allowed');
   }
   const names = listeners.map((l) => l.name);
-  if (new Set(names).size !== names.length) celOnListeners('Listener name must be unique within the Gateway', 'duplicate-listener-name');
+  if (new Set(names).size !== names.length)
+    celOnListeners('Listener name must be unique within the Gateway', 'duplicate-listener-name');
   const combos = listeners.map((l) => `${l.port}|${l.protocol}|${l.hostname ?? ''}`);
   if (new Set(combos).size !== combos.length) {
-    celOnListeners('Combination of port, protocol and hostname must be unique for each listener', 'duplicate-listener');
+    celOnListeners(
+      'Combination of port, protocol and hostname must be unique for each listener',
+      'duplicate-listener',
+    );
   }
 
   const addresses = spec.addresses ?? [];
@@ -89,9 +110,15 @@ export function validateGateway(gw: Gateway): Diagnostic[] {
     byType.set(type, [...(byType.get(type) ?? []), a.value]);
     const path = `spec.addresses[${i}]`;
     lengthErrors(errs, `${path}.value`, a.value ?? '', 1, 253);
-    if (type === 'IPAddress' && !isIP(a.value)) errs.cel(path, 'object', 'IPAddress value must be an IP address', 'invalid-address');
+    if (type === 'IPAddress' && !isIP(a.value))
+      errs.cel(path, 'object', 'IPAddress value must be an IP address', 'invalid-address');
     if (type === 'Hostname' && !isGatewayHostname(a.value)) {
-      errs.cel(path, 'object', `Hostname value must only contain valid characters (matching ${HOSTNAME_PATTERN})`, 'invalid-address');
+      errs.cel(
+        path,
+        'object',
+        `Hostname value must only contain valid characters (matching ${HOSTNAME_PATTERN})`,
+        'invalid-address',
+      );
     }
   });
   for (const [type, values] of byType) {

@@ -58,15 +58,25 @@ export function validateGRPCRoute(route: GRPCRoute): Diagnostic[] {
     const path = `spec.rules[${i}]`;
     const matches = rule.matches ?? [];
     if (matches.length > 64) errs.tooMany(`${path}.matches`, matches.length, 64);
-    matches.forEach((m, j) => validateMatch(m, `${path}.matches[${j}]`, errs));
+    matches.forEach((m, j) => {
+      validateMatch(m, `${path}.matches[${j}]`, errs);
+    });
     validateFilters(rule.filters, `${path}.filters`, errs);
     const refs = rule.backendRefs ?? [];
     if (refs.length > 16) errs.tooMany(`${path}.backendRefs`, refs.length, 16);
     refs.forEach((ref, k) => {
       const rp = `${path}.backendRefs[${k}]`;
       validateBackendObjectRef(ref, rp, errs);
-      if (ref.weight !== undefined && (!Number.isInteger(ref.weight) || ref.weight < 0 || ref.weight > 1_000_000)) {
-        errs.invalid(`${rp}.weight`, ref.weight, 'should be an integer between 0 and 1000000', 'invalid-weight');
+      if (
+        ref.weight !== undefined &&
+        (!Number.isInteger(ref.weight) || ref.weight < 0 || ref.weight > 1_000_000)
+      ) {
+        errs.invalid(
+          `${rp}.weight`,
+          ref.weight,
+          'should be an integer between 0 and 1000000',
+          'invalid-weight',
+        );
       }
       validateFilters(ref.filters, `${rp}.filters`, errs);
     });
@@ -79,15 +89,26 @@ function validateMatch(match: GRPCRouteMatch, path: string, errs: FieldErrors): 
     const m = match.method;
     const mp = `${path}.method`;
     const type = m.type ?? 'Exact';
-    if (type !== 'Exact' && type !== 'RegularExpression') errs.notSupported(`${mp}.type`, type, ['Exact', 'RegularExpression']);
+    if (type !== 'Exact' && type !== 'RegularExpression')
+      errs.notSupported(`${mp}.type`, type, ['Exact', 'RegularExpression']);
     if (m.service === undefined && m.method === undefined) {
       errs.cel(mp, 'object', "One or both of 'service' or 'method' must be specified", 'grpc-method-empty');
     }
     if (type === 'Exact' && m.service !== undefined && !SERVICE_RE.test(m.service)) {
-      errs.cel(mp, 'object', `service must only contain valid characters (matching ${SERVICE_PATTERN})`, 'grpc-invalid-service');
+      errs.cel(
+        mp,
+        'object',
+        `service must only contain valid characters (matching ${SERVICE_PATTERN})`,
+        'grpc-invalid-service',
+      );
     }
     if (type === 'Exact' && m.method !== undefined && !METHOD_RE.test(m.method)) {
-      errs.cel(mp, 'object', `method must only contain valid characters (matching ${METHOD_PATTERN})`, 'grpc-invalid-method');
+      errs.cel(
+        mp,
+        'object',
+        `method must only contain valid characters (matching ${METHOD_PATTERN})`,
+        'grpc-invalid-method',
+      );
     }
     if (m.service !== undefined && m.service.length > 1024) errs.tooLong(`${mp}.service`, 1024);
     if (m.method !== undefined && m.method.length > 1024) errs.tooLong(`${mp}.method`, 1024);
@@ -109,13 +130,16 @@ function validateFilters(filters: HTTPRouteFilter[] | undefined, path: string, e
   if (list.length > 16) errs.tooMany(path, list.length, 16);
   const counts = countFilters(list);
   for (const type of ['RequestHeaderModifier', 'ResponseHeaderModifier']) {
-    if ((counts.get(type) ?? 0) > 1) errs.cel(path, 'array', `${type} filter cannot be repeated`, 'filter-repeated');
+    if ((counts.get(type) ?? 0) > 1)
+      errs.cel(path, 'array', `${type} filter cannot be repeated`, 'filter-repeated');
   }
   list.forEach((f, i) => {
     const fp = `${path}[${i}]`;
     validateFilterUnion(f, fp, errs, GRPC_FILTER_MEMBERS);
-    if (f.requestHeaderModifier) validateHeaderModifier(f.requestHeaderModifier, `${fp}.requestHeaderModifier`, errs);
-    if (f.responseHeaderModifier) validateHeaderModifier(f.responseHeaderModifier, `${fp}.responseHeaderModifier`, errs);
+    if (f.requestHeaderModifier)
+      validateHeaderModifier(f.requestHeaderModifier, `${fp}.requestHeaderModifier`, errs);
+    if (f.responseHeaderModifier)
+      validateHeaderModifier(f.responseHeaderModifier, `${fp}.responseHeaderModifier`, errs);
     if (f.requestMirror) validateMirror(f.requestMirror, `${fp}.requestMirror`, errs);
   });
 }

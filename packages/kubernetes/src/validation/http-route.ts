@@ -1,5 +1,11 @@
 import type { Diagnostic } from '@gateway/core';
-import type { HTTPPathModifier, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule } from '../types.js';
+import type {
+  HTTPPathModifier,
+  HTTPRoute,
+  HTTPRouteFilter,
+  HTTPRouteMatch,
+  HTTPRouteRule,
+} from '../types.js';
 import { FieldErrors, objectRef } from './field.js';
 import {
   countFilters,
@@ -81,7 +87,8 @@ export function validateHTTPRoute(route: HTTPRoute): Diagnostic[] {
   const ruleNames = new Set<string>();
   rules.forEach((rule, i) => {
     if (rule.name !== undefined) {
-      if (ruleNames.has(rule.name)) errs.cel('spec.rules', 'array', 'Rule name must be unique within the route', 'duplicate-rule-name');
+      if (ruleNames.has(rule.name))
+        errs.cel('spec.rules', 'array', 'Rule name must be unique within the route', 'duplicate-rule-name');
       ruleNames.add(rule.name);
     }
     validateRule(rule, `spec.rules[${i}]`, errs);
@@ -92,52 +99,102 @@ export function validateHTTPRoute(route: HTTPRoute): Diagnostic[] {
 function validateRule(rule: HTTPRouteRule, path: string, errs: FieldErrors): void {
   const matches = rule.matches ?? [{ path: { type: 'PathPrefix', value: '/' } }];
   if (matches.length > 64) errs.tooMany(`${path}.matches`, matches.length, 64);
-  matches.forEach((m, j) => validateMatch(m, `${path}.matches[${j}]`, errs));
+  matches.forEach((m, j) => {
+    validateMatch(m, `${path}.matches[${j}]`, errs);
+  });
   validateFilterList(rule.filters, `${path}.filters`, errs);
   const backendRefs = rule.backendRefs ?? [];
   if (backendRefs.length > 16) errs.tooMany(`${path}.backendRefs`, backendRefs.length, 16);
   backendRefs.forEach((ref, k) => {
     const refPath = `${path}.backendRefs[${k}]`;
     validateBackendObjectRef(ref, refPath, errs);
-    if (ref.weight !== undefined && (!Number.isInteger(ref.weight) || ref.weight < 0 || ref.weight > 1_000_000)) {
-      errs.invalid(`${refPath}.weight`, ref.weight, 'should be an integer between 0 and 1000000', 'invalid-weight');
+    if (
+      ref.weight !== undefined &&
+      (!Number.isInteger(ref.weight) || ref.weight < 0 || ref.weight > 1_000_000)
+    ) {
+      errs.invalid(
+        `${refPath}.weight`,
+        ref.weight,
+        'should be an integer between 0 and 1000000',
+        'invalid-weight',
+      );
     }
     validateFilterList(ref.filters, `${refPath}.filters`, errs);
   });
 
   const filters = rule.filters ?? [];
   if (backendRefs.length > 0 && filters.some((f) => f.requestRedirect !== undefined)) {
-    errs.cel(path, 'object', 'RequestRedirect filter must not be used together with backendRefs', 'redirect-with-backends');
+    errs.cel(
+      path,
+      'object',
+      'RequestRedirect filter must not be used together with backendRefs',
+      'redirect-with-backends',
+    );
   }
-  const onePrefixMatch = rule.matches !== undefined
-    ? rule.matches.length === 1 && rule.matches[0]!.path !== undefined && (rule.matches[0]!.path.type ?? 'PathPrefix') === 'PathPrefix'
-    : true; // the defaulted match is a single PathPrefix '/'
+  const onePrefixMatch =
+    rule.matches !== undefined
+      ? rule.matches.length === 1 &&
+        rule.matches[0]!.path !== undefined &&
+        (rule.matches[0]!.path.type ?? 'PathPrefix') === 'PathPrefix'
+      : true; // the defaulted match is a single PathPrefix '/'
   const replacesPrefix = (list: HTTPRouteFilter[] | undefined, kind: 'requestRedirect' | 'urlRewrite') =>
     (list ?? []).filter((f) => isReplacePrefix(f[kind]?.path)).length === 1;
   if (!onePrefixMatch) {
     if (replacesPrefix(filters, 'requestRedirect')) {
-      errs.cel(path, 'object', 'When using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified', 'replace-prefix-match');
+      errs.cel(
+        path,
+        'object',
+        'When using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
+        'replace-prefix-match',
+      );
     }
     if (replacesPrefix(filters, 'urlRewrite')) {
-      errs.cel(path, 'object', 'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified', 'replace-prefix-match');
+      errs.cel(
+        path,
+        'object',
+        'When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
+        'replace-prefix-match',
+      );
     }
     if (backendRefs.some((b) => replacesPrefix(b.filters, 'requestRedirect'))) {
-      errs.cel(path, 'object', 'Within backendRefs, when using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified', 'replace-prefix-match');
+      errs.cel(
+        path,
+        'object',
+        'Within backendRefs, when using RequestRedirect filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
+        'replace-prefix-match',
+      );
     }
     if (backendRefs.some((b) => replacesPrefix(b.filters, 'urlRewrite'))) {
-      errs.cel(path, 'object', 'Within backendRefs, When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified', 'replace-prefix-match');
+      errs.cel(
+        path,
+        'object',
+        'Within backendRefs, When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified',
+        'replace-prefix-match',
+      );
     }
   }
   if (rule.timeouts) {
     const t = rule.timeouts;
     const request = t.request !== undefined ? parseGatewayDuration(t.request) : undefined;
     const backend = t.backendRequest !== undefined ? parseGatewayDuration(t.backendRequest) : undefined;
-    if (t.request !== undefined && request === undefined) patternError(errs, `${path}.timeouts.request`, t.request, DURATION_PATTERN, 'invalid-duration');
+    if (t.request !== undefined && request === undefined)
+      patternError(errs, `${path}.timeouts.request`, t.request, DURATION_PATTERN, 'invalid-duration');
     if (t.backendRequest !== undefined && backend === undefined) {
-      patternError(errs, `${path}.timeouts.backendRequest`, t.backendRequest, DURATION_PATTERN, 'invalid-duration');
+      patternError(
+        errs,
+        `${path}.timeouts.backendRequest`,
+        t.backendRequest,
+        DURATION_PATTERN,
+        'invalid-duration',
+      );
     }
     if (request !== undefined && backend !== undefined && request !== 0 && backend > request) {
-      errs.cel(`${path}.timeouts`, 'object', 'backendRequest timeout cannot be longer than request timeout', 'backend-timeout-too-long');
+      errs.cel(
+        `${path}.timeouts`,
+        'object',
+        'backendRequest timeout cannot be longer than request timeout',
+        'backend-timeout-too-long',
+      );
     }
   }
 }
@@ -152,18 +209,36 @@ function validateMatch(match: HTTPRouteMatch, path: string, errs: FieldErrors): 
     const type = match.path.type ?? 'PathPrefix';
     const value = match.path.value ?? '/';
     if (!PATH_TYPES.includes(type)) {
-      errs.cel(p, 'object', "type must be one of ['Exact', 'PathPrefix', 'RegularExpression']", 'invalid-path-type');
+      errs.cel(
+        p,
+        'object',
+        "type must be one of ['Exact', 'PathPrefix', 'RegularExpression']",
+        'invalid-path-type',
+      );
     } else if (type !== 'RegularExpression') {
       const when = "when type one of ['Exact', 'PathPrefix']";
-      if (!value.startsWith('/')) errs.cel(p, 'object', `value must be an absolute path and start with '/' ${when}`, 'path-not-absolute');
+      if (!value.startsWith('/'))
+        errs.cel(
+          p,
+          'object',
+          `value must be an absolute path and start with '/' ${when}`,
+          'path-not-absolute',
+        );
       for (const seq of NOT_SEQUENCES) {
-        if (value.includes(seq)) errs.cel(p, 'object', `must not contain '${seq}' ${when}`, 'path-invalid-sequence');
+        if (value.includes(seq))
+          errs.cel(p, 'object', `must not contain '${seq}' ${when}`, 'path-invalid-sequence');
       }
       for (const suffix of ['/..', '/.']) {
-        if (value.endsWith(suffix)) errs.cel(p, 'object', `must not end with '${suffix}' ${when}`, 'path-invalid-suffix');
+        if (value.endsWith(suffix))
+          errs.cel(p, 'object', `must not end with '${suffix}' ${when}`, 'path-invalid-suffix');
       }
       if (!PATH_CHARS_RE.test(value)) {
-        errs.cel(p, 'object', `must only contain valid characters (matching ${PATH_CHARS_PATTERN}) for types ['Exact', 'PathPrefix']`, 'path-invalid-chars');
+        errs.cel(
+          p,
+          'object',
+          `must only contain valid characters (matching ${PATH_CHARS_PATTERN}) for types ['Exact', 'PathPrefix']`,
+          'path-invalid-chars',
+        );
       }
     }
     if (value.length > 1024) errs.tooLong(`${p}.value`, 1024);
@@ -194,25 +269,43 @@ function validateFilterList(filters: HTTPRouteFilter[] | undefined, path: string
   if (list.length > 16) errs.tooMany(path, list.length, 16);
   const counts = countFilters(list);
   if ((counts.get('RequestRedirect') ?? 0) > 0 && (counts.get('URLRewrite') ?? 0) > 0) {
-    errs.cel(path, 'array', 'May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both', 'redirect-and-rewrite');
+    errs.cel(
+      path,
+      'array',
+      'May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both',
+      'redirect-and-rewrite',
+    );
   }
-  for (const type of ['CORS', 'RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite']) {
-    if ((counts.get(type) ?? 0) > 1) errs.cel(path, 'array', `${type} filter cannot be repeated`, 'filter-repeated');
+  for (const type of [
+    'CORS',
+    'RequestHeaderModifier',
+    'ResponseHeaderModifier',
+    'RequestRedirect',
+    'URLRewrite',
+  ]) {
+    if ((counts.get(type) ?? 0) > 1)
+      errs.cel(path, 'array', `${type} filter cannot be repeated`, 'filter-repeated');
   }
-  list.forEach((f, i) => validateFilter(f, `${path}[${i}]`, errs));
+  list.forEach((f, i) => {
+    validateFilter(f, `${path}[${i}]`, errs);
+  });
 }
 
 function validateFilter(filter: HTTPRouteFilter, path: string, errs: FieldErrors): void {
   validateFilterUnion(filter, path, errs, HTTP_FILTER_MEMBERS);
-  if (filter.requestHeaderModifier) validateHeaderModifier(filter.requestHeaderModifier, `${path}.requestHeaderModifier`, errs);
-  if (filter.responseHeaderModifier) validateHeaderModifier(filter.responseHeaderModifier, `${path}.responseHeaderModifier`, errs);
+  if (filter.requestHeaderModifier)
+    validateHeaderModifier(filter.requestHeaderModifier, `${path}.requestHeaderModifier`, errs);
+  if (filter.responseHeaderModifier)
+    validateHeaderModifier(filter.responseHeaderModifier, `${path}.responseHeaderModifier`, errs);
   if (filter.requestMirror) validateMirror(filter.requestMirror, `${path}.requestMirror`, errs);
   if (filter.requestRedirect) {
     const r = filter.requestRedirect;
     const rp = `${path}.requestRedirect`;
-    if (r.scheme !== undefined && r.scheme !== 'http' && r.scheme !== 'https') errs.notSupported(`${rp}.scheme`, r.scheme, ['http', 'https']);
+    if (r.scheme !== undefined && r.scheme !== 'http' && r.scheme !== 'https')
+      errs.notSupported(`${rp}.scheme`, r.scheme, ['http', 'https']);
     if (r.hostname !== undefined) validatePreciseHostname(r.hostname, `${rp}.hostname`, errs);
-    if (r.port !== undefined && (r.port < 1 || r.port > 65535)) errs.invalid(`${rp}.port`, r.port, 'should be between 1 and 65535', 'invalid-port');
+    if (r.port !== undefined && (r.port < 1 || r.port > 65535))
+      errs.invalid(`${rp}.port`, r.port, 'should be between 1 and 65535', 'invalid-port');
     if (r.statusCode !== undefined && !REDIRECT_CODES.includes(r.statusCode)) {
       errs.notSupported(`${rp}.statusCode`, r.statusCode, REDIRECT_CODES.map(String), 'invalid-status-code');
     }
@@ -227,28 +320,50 @@ function validateFilter(filter: HTTPRouteFilter, path: string, errs: FieldErrors
     const c = filter.cors;
     const cp = `${path}.cors`;
     const wildcardAlone = (list: string[] | undefined, field: string, what: string) => {
-      if (list && list.includes('*') && list.length > 1) errs.cel(`${cp}.${field}`, 'array', `${field.charAt(0).toUpperCase()}${field.slice(1)} cannot contain '*' alongside other ${what}`, 'cors-wildcard');
+      if (list?.includes('*') && list.length > 1)
+        errs.cel(
+          `${cp}.${field}`,
+          'array',
+          `${field.charAt(0).toUpperCase()}${field.slice(1)} cannot contain '*' alongside other ${what}`,
+          'cors-wildcard',
+        );
     };
     wildcardAlone(c.allowOrigins, 'allowOrigins', 'origins');
     wildcardAlone(c.allowMethods, 'allowMethods', 'methods');
     wildcardAlone(c.allowHeaders, 'allowHeaders', 'headers');
     wildcardAlone(c.exposeHeaders, 'exposeHeaders', 'headers');
-    if (c.maxAge !== undefined && c.maxAge < 1) errs.invalid(`${cp}.maxAge`, c.maxAge, 'should be greater than or equal to 1');
+    if (c.maxAge !== undefined && c.maxAge < 1)
+      errs.invalid(`${cp}.maxAge`, c.maxAge, 'should be greater than or equal to 1');
   }
 }
 
 function validatePathModifier(mod: HTTPPathModifier, path: string, errs: FieldErrors): void {
   if (mod.type === 'ReplaceFullPath' && mod.replaceFullPath === undefined) {
-    errs.cel(path, 'object', "replaceFullPath must be specified when type is set to 'ReplaceFullPath'", 'path-modifier');
+    errs.cel(
+      path,
+      'object',
+      "replaceFullPath must be specified when type is set to 'ReplaceFullPath'",
+      'path-modifier',
+    );
   }
   if (mod.replaceFullPath !== undefined && mod.type !== 'ReplaceFullPath') {
     errs.cel(path, 'object', "type must be 'ReplaceFullPath' when replaceFullPath is set", 'path-modifier');
   }
   if (mod.type === 'ReplacePrefixMatch' && mod.replacePrefixMatch === undefined) {
-    errs.cel(path, 'object', "replacePrefixMatch must be specified when type is set to 'ReplacePrefixMatch'", 'path-modifier');
+    errs.cel(
+      path,
+      'object',
+      "replacePrefixMatch must be specified when type is set to 'ReplacePrefixMatch'",
+      'path-modifier',
+    );
   }
   if (mod.replacePrefixMatch !== undefined && mod.type !== 'ReplacePrefixMatch') {
-    errs.cel(path, 'object', "type must be 'ReplacePrefixMatch' when replacePrefixMatch is set", 'path-modifier');
+    errs.cel(
+      path,
+      'object',
+      "type must be 'ReplacePrefixMatch' when replacePrefixMatch is set",
+      'path-modifier',
+    );
   }
   if (mod.type !== 'ReplaceFullPath' && mod.type !== 'ReplacePrefixMatch') {
     errs.notSupported(`${path}.type`, mod.type, ['ReplaceFullPath', 'ReplacePrefixMatch']);

@@ -55,9 +55,15 @@ export function validateDomainPrefixedPath(path: string, value: string, errs: Fi
   const host = slash < 0 ? value : value.slice(0, slash);
   const rest = slash < 0 ? '' : value.slice(slash + 1);
   if (slash < 0 || host.length === 0 || rest.length === 0) {
-    errs.invalid(path, value, 'must be a domain-prefixed path (such as "acme.io/foo")', 'not-domain-prefixed');
+    errs.invalid(
+      path,
+      value,
+      'must be a domain-prefixed path (such as "acme.io/foo")',
+      'not-domain-prefixed',
+    );
     return;
   }
   for (const msg of isDNS1123Subdomain(host)) errs.invalid(path, host, msg, 'invalid-domain');
-  if (!HTTP_PATH_CHARS.test(rest)) errs.invalid(path, rest, regexError('Invalid path', HTTP_PATH_FMT), 'invalid-path');
+  if (!HTTP_PATH_CHARS.test(rest))
+    errs.invalid(path, rest, regexError('Invalid path', HTTP_PATH_FMT), 'invalid-path');
 }

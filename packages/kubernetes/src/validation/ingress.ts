@@ -2,7 +2,14 @@ import type { Diagnostic } from '@gateway/core';
 import type { Ingress, IngressBackend } from '../types.js';
 import { FieldErrors, objectRef } from './field.js';
 import { validateObjectMeta } from './metadata.js';
-import { isDNS1035Label, isDNS1123Subdomain, isIP, isValidPortName, isValidPortNum, isWildcardDNS1123Subdomain } from './names.js';
+import {
+  isDNS1035Label,
+  isDNS1123Subdomain,
+  isIP,
+  isValidPortName,
+  isValidPortNum,
+  isWildcardDNS1123Subdomain,
+} from './names.js';
 
 /** The legacy class annotation; still honoured by controllers (including ours). */
 export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
@@ -35,8 +42,11 @@ export function validateIngress(ingress: Ingress): Diagnostic[] {
   rules.forEach((rule, i) => {
     const path = `spec.rules[${i}]`;
     if (rule.host) {
-      if (isIP(rule.host)) errs.invalid(`${path}.host`, rule.host, 'must be a DNS name, not an IP address', 'host-is-ip');
-      const msgs = rule.host.includes('*') ? isWildcardDNS1123Subdomain(rule.host) : isDNS1123Subdomain(rule.host);
+      if (isIP(rule.host))
+        errs.invalid(`${path}.host`, rule.host, 'must be a DNS name, not an IP address', 'host-is-ip');
+      const msgs = rule.host.includes('*')
+        ? isWildcardDNS1123Subdomain(rule.host)
+        : isDNS1123Subdomain(rule.host);
       for (const msg of msgs) errs.invalid(`${path}.host`, rule.host, msg, 'invalid-host');
     }
     if (rule.http) {
@@ -50,13 +60,16 @@ export function validateIngress(ingress: Ingress): Diagnostic[] {
         }
         const value = p.path ?? '';
         if (p.pathType === 'Exact' || p.pathType === 'Prefix') {
-          if (!value.startsWith('/')) errs.invalid(`${pp}.path`, value, 'must be an absolute path', 'path-not-absolute');
+          if (!value.startsWith('/'))
+            errs.invalid(`${pp}.path`, value, 'must be an absolute path', 'path-not-absolute');
           if (value.length > 0) {
             for (const seq of INVALID_PATH_SEQUENCES) {
-              if (value.includes(seq)) errs.invalid(`${pp}.path`, value, `must not contain '${seq}'`, 'path-invalid-sequence');
+              if (value.includes(seq))
+                errs.invalid(`${pp}.path`, value, `must not contain '${seq}'`, 'path-invalid-sequence');
             }
             for (const suffix of INVALID_PATH_SUFFIXES) {
-              if (value.endsWith(suffix)) errs.invalid(`${pp}.path`, value, `cannot end with '${suffix}'`, 'path-invalid-suffix');
+              if (value.endsWith(suffix))
+                errs.invalid(`${pp}.path`, value, `cannot end with '${suffix}'`, 'path-invalid-suffix');
             }
           }
         } else if (p.pathType === 'ImplementationSpecific') {
@@ -87,7 +100,11 @@ export function validateIngress(ingress: Ingress): Diagnostic[] {
     }
   }
   const annotation = ingress.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION];
-  if (annotation !== undefined && spec.ingressClassName !== undefined && annotation !== spec.ingressClassName) {
+  if (
+    annotation !== undefined &&
+    spec.ingressClassName !== undefined &&
+    annotation !== spec.ingressClassName
+  ) {
     errs.invalid(
       `metadata.annotations.${INGRESS_CLASS_ANNOTATION}`,
       annotation,
@@ -106,7 +123,8 @@ function validateBackend(backend: IngressBackend, path: string, errs: FieldError
   if (backend.resource) {
     const r = backend.resource;
     if (r.apiGroup) {
-      for (const msg of isDNS1123Subdomain(r.apiGroup)) errs.invalid(`${path}.resource.apiGroup`, r.apiGroup, msg);
+      for (const msg of isDNS1123Subdomain(r.apiGroup))
+        errs.invalid(`${path}.resource.apiGroup`, r.apiGroup, msg);
     }
     if (!r.kind) errs.required(`${path}.resource.kind`);
     else for (const msg of pathSegmentErrors(r.kind)) errs.invalid(`${path}.resource.kind`, r.kind, msg);
@@ -120,15 +138,19 @@ function validateBackend(backend: IngressBackend, path: string, errs: FieldError
   }
   const svc = backend.service;
   if (!svc.name) errs.required(`${path}.service.name`, '', 'service-name-missing');
-  else for (const msg of isDNS1035Label(svc.name)) errs.invalid(`${path}.service.name`, svc.name, msg, 'invalid-service-name');
+  else
+    for (const msg of isDNS1035Label(svc.name))
+      errs.invalid(`${path}.service.name`, svc.name, msg, 'invalid-service-name');
   const portName = svc.port?.name ?? '';
   const portNumber = svc.port?.number ?? 0;
   if (portName && portNumber) {
     errs.invalid(path, '', 'cannot set both port name & port number', 'port-both');
   } else if (portName) {
-    for (const msg of isValidPortName(portName)) errs.invalid(`${path}.service.port.name`, portName, msg, 'invalid-port-name');
+    for (const msg of isValidPortName(portName))
+      errs.invalid(`${path}.service.port.name`, portName, msg, 'invalid-port-name');
   } else if (portNumber) {
-    for (const msg of isValidPortNum(portNumber)) errs.invalid(`${path}.service.port.number`, portNumber, msg, 'invalid-port');
+    for (const msg of isValidPortNum(portNumber))
+      errs.invalid(`${path}.service.port.number`, portNumber, msg, 'invalid-port');
   } else {
     errs.required(path, 'port name or number is required', 'port-missing');
   }

@@ -25,24 +25,33 @@ export function validateObjectMeta(obj: KubeObject, errs: FieldErrors, opts: Met
     for (const msg of opts.nameRule(meta.name)) errs.invalid('metadata.name', meta.name, msg, 'invalid-name');
   }
   if (opts.clusterScoped) {
-    if (meta.namespace) errs.forbidden('metadata.namespace', 'not allowed on this type', 'namespace-forbidden');
+    if (meta.namespace)
+      errs.forbidden('metadata.namespace', 'not allowed on this type', 'namespace-forbidden');
   } else if (meta.namespace !== undefined) {
-    for (const msg of isDNS1123Label(meta.namespace)) errs.invalid('metadata.namespace', meta.namespace, msg, 'invalid-namespace');
+    for (const msg of isDNS1123Label(meta.namespace))
+      errs.invalid('metadata.namespace', meta.namespace, msg, 'invalid-namespace');
   }
   for (const [key, value] of Object.entries(meta.labels ?? {})) {
     for (const msg of isQualifiedName(key)) errs.invalid('metadata.labels', key, msg, 'invalid-label-key');
-    for (const msg of isValidLabelValue(value)) errs.invalid('metadata.labels', value, msg, 'invalid-label-value');
+    for (const msg of isValidLabelValue(value))
+      errs.invalid('metadata.labels', value, msg, 'invalid-label-value');
   }
   let size = 0;
   for (const [key, value] of Object.entries(meta.annotations ?? {})) {
-    for (const msg of isQualifiedName(key.toLowerCase())) errs.invalid('metadata.annotations', key, msg, 'invalid-annotation-key');
+    for (const msg of isQualifiedName(key.toLowerCase()))
+      errs.invalid('metadata.annotations', key, msg, 'invalid-annotation-key');
     size += key.length + value.length;
   }
-  if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.tooLong('metadata.annotations', TOTAL_ANNOTATION_SIZE_LIMIT, 'annotations-too-long');
+  if (size > TOTAL_ANNOTATION_SIZE_LIMIT)
+    errs.tooLong('metadata.annotations', TOTAL_ANNOTATION_SIZE_LIMIT, 'annotations-too-long');
 }
 
 /** Validates a label selector's `matchLabels` (keys and values), as `ValidateLabels` does. */
-export function validateLabels(labels: Record<string, string> | undefined, path: string, errs: FieldErrors): void {
+export function validateLabels(
+  labels: Record<string, string> | undefined,
+  path: string,
+  errs: FieldErrors,
+): void {
   for (const [key, value] of Object.entries(labels ?? {})) {
     for (const msg of isQualifiedName(key)) errs.invalid(path, key, msg, 'invalid-label-key');
     for (const msg of isValidLabelValue(value)) errs.invalid(path, value, msg, 'invalid-label-value');

@@ -52,7 +52,8 @@ export function validateService(svc: Service, opts: ServiceValidationOptions = {
   const spec = svc.spec ?? {};
   const type = spec.type ?? 'ClusterIP';
   const range = opts.nodePortRange ?? DEFAULT_NODE_PORT_RANGE;
-  if (!SERVICE_TYPES.includes(type)) errs.notSupported('spec.type', type, SERVICE_TYPES, 'invalid-service-type');
+  if (!SERVICE_TYPES.includes(type))
+    errs.notSupported('spec.type', type, SERVICE_TYPES, 'invalid-service-type');
   const ports = spec.ports ?? [];
   const headless = spec.clusterIP === 'None';
   if (ports.length === 0 && !headless && type !== 'ExternalName') errs.required('spec.ports', '', 'no-ports');
@@ -64,20 +65,23 @@ export function validateService(svc: Service, opts: ServiceValidationOptions = {
     const path = `spec.ports[${i}]`;
     if (ports.length > 1 && !port.name) errs.required(`${path}.name`, '', 'port-name-required');
     else if (port.name) {
-      for (const msg of isDNS1123Label(port.name)) errs.invalid(`${path}.name`, port.name, msg, 'invalid-port-name');
+      for (const msg of isDNS1123Label(port.name))
+        errs.invalid(`${path}.name`, port.name, msg, 'invalid-port-name');
       if (names.has(port.name)) errs.duplicate(`${path}.name`, port.name, 'duplicate-port-name');
       names.add(port.name);
     }
     for (const msg of isValidPortNum(port.port)) errs.invalid(`${path}.port`, port.port, msg, 'invalid-port');
     const protocol = port.protocol ?? 'TCP';
-    if (!PROTOCOLS.includes(protocol)) errs.notSupported(`${path}.protocol`, protocol, PROTOCOLS, 'invalid-protocol');
+    if (!PROTOCOLS.includes(protocol))
+      errs.notSupported(`${path}.protocol`, protocol, PROTOCOLS, 'invalid-protocol');
     const key = `${protocol}/${port.port}`;
     if (portKeys.has(key)) errs.duplicate(path, { port: port.port, protocol }, 'duplicate-port');
     portKeys.add(key);
     if (typeof port.targetPort === 'number') {
       // 0 means "same as port" and is defaulted before validation.
       if (port.targetPort !== 0) {
-        for (const msg of isValidPortNum(port.targetPort)) errs.invalid(`${path}.targetPort`, port.targetPort, msg, 'invalid-target-port');
+        for (const msg of isValidPortNum(port.targetPort))
+          errs.invalid(`${path}.targetPort`, port.targetPort, msg, 'invalid-target-port');
       }
     } else if (typeof port.targetPort === 'string') {
       for (const msg of isValidPortName(port.targetPort)) {
@@ -86,7 +90,11 @@ export function validateService(svc: Service, opts: ServiceValidationOptions = {
     }
     if (port.nodePort !== undefined && port.nodePort !== 0) {
       if (type === 'ClusterIP' || type === 'ExternalName') {
-        errs.forbidden(`${path}.nodePort`, `may not be used when \`type\` is '${type}'`, 'node-port-forbidden');
+        errs.forbidden(
+          `${path}.nodePort`,
+          `may not be used when \`type\` is '${type}'`,
+          'node-port-forbidden',
+        );
       } else {
         const msgs = isValidPortNum(port.nodePort);
         for (const msg of msgs) errs.invalid(`${path}.nodePort`, port.nodePort, msg, 'invalid-node-port');
@@ -104,15 +112,19 @@ export function validateService(svc: Service, opts: ServiceValidationOptions = {
       }
     }
     if (port.appProtocol) {
-      for (const msg of isQualifiedName(port.appProtocol)) errs.invalid(`${path}.appProtocol`, port.appProtocol, msg);
+      for (const msg of isQualifiedName(port.appProtocol))
+        errs.invalid(`${path}.appProtocol`, port.appProtocol, msg);
     }
   });
 
   if (type === 'ExternalName') {
     const cname = (spec.externalName ?? '').replace(/\.$/, '');
     if (!cname) errs.required('spec.externalName', '', 'external-name-required');
-    else for (const msg of isDNS1123Subdomain(cname)) errs.invalid('spec.externalName', cname, msg, 'invalid-external-name');
-    if ((spec.clusterIPs ?? []).length > 0) errs.forbidden('spec.clusterIPs', 'may not be set for ExternalName services');
+    else
+      for (const msg of isDNS1123Subdomain(cname))
+        errs.invalid('spec.externalName', cname, msg, 'invalid-external-name');
+    if ((spec.clusterIPs ?? []).length > 0)
+      errs.forbidden('spec.clusterIPs', 'may not be set for ExternalName services');
   }
   validateLabels(spec.selector, 'spec.selector', errs);
 
@@ -134,17 +146,26 @@ export function validateService(svc: Service, opts: ServiceValidationOptions = {
   }
   if (type !== 'LoadBalancer') {
     if (spec.allocateLoadBalancerNodePorts !== undefined) {
-      errs.forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'", 'lb-only');
+      errs.forbidden(
+        'spec.allocateLoadBalancerNodePorts',
+        "may only be used when `type` is 'LoadBalancer'",
+        'lb-only',
+      );
     }
     if (spec.loadBalancerClass !== undefined) {
       errs.forbidden('spec.loadBalancerClass', "may only be used when `type` is 'LoadBalancer'", 'lb-only');
     }
     if ((spec.loadBalancerSourceRanges ?? []).length > 0) {
-      errs.forbidden('spec.loadBalancerSourceRanges', "may only be used when `type` is 'LoadBalancer'", 'lb-only');
+      errs.forbidden(
+        'spec.loadBalancerSourceRanges',
+        "may only be used when `type` is 'LoadBalancer'",
+        'lb-only',
+      );
     }
   }
   if (spec.loadBalancerClass !== undefined) {
-    for (const msg of isQualifiedName(spec.loadBalancerClass)) errs.invalid('spec.loadBalancerClass', spec.loadBalancerClass, msg);
+    for (const msg of isQualifiedName(spec.loadBalancerClass))
+      errs.invalid('spec.loadBalancerClass', spec.loadBalancerClass, msg);
   }
   (spec.loadBalancerSourceRanges ?? []).forEach((cidr, i) => {
     if (!isCIDR(cidr)) {
@@ -157,7 +178,12 @@ export function validateService(svc: Service, opts: ServiceValidationOptions = {
     }
   });
   if (spec.loadBalancerIP && !isIP(spec.loadBalancerIP)) {
-    errs.invalid('spec.loadBalancerIP', spec.loadBalancerIP, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)', 'invalid-lb-ip');
+    errs.invalid(
+      'spec.loadBalancerIP',
+      spec.loadBalancerIP,
+      'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+      'invalid-lb-ip',
+    );
   }
   validateMetalLBAnnotations(svc, errs);
   return errs.list;
@@ -171,8 +197,15 @@ function validateMetalLBAnnotations(svc: Service, errs: FieldErrors): void {
   if (ips !== undefined) {
     const list = ips.split(',').map((s) => s.trim());
     const p = path(METALLB_ANNOTATIONS.loadBalancerIPs);
-    for (const ip of list) if (!isIP(ip)) errs.invalid(p, ip, 'must be a valid IP address', 'metallb-invalid-ip');
-    if (list.length > 2) errs.invalid(p, ips, 'at most two addresses (one per IP family) may be requested', 'metallb-too-many-ips');
+    for (const ip of list)
+      if (!isIP(ip)) errs.invalid(p, ip, 'must be a valid IP address', 'metallb-invalid-ip');
+    if (list.length > 2)
+      errs.invalid(
+        p,
+        ips,
+        'at most two addresses (one per IP family) may be requested',
+        'metallb-too-many-ips',
+      );
     else if (list.length === 2 && list.every(isIP) && isIPv4(list[0]!) === isIPv4(list[1]!)) {
       errs.invalid(p, ips, 'two addresses must be of different IP families', 'metallb-same-family');
     }
@@ -185,10 +218,16 @@ function validateMetalLBAnnotations(svc: Service, errs: FieldErrors): void {
   }
   const pool = annotations[METALLB_ANNOTATIONS.addressPool];
   if (pool !== undefined) {
-    for (const msg of isDNS1123Subdomain(pool)) errs.invalid(path(METALLB_ANNOTATIONS.addressPool), pool, msg, 'metallb-invalid-pool');
+    for (const msg of isDNS1123Subdomain(pool))
+      errs.invalid(path(METALLB_ANNOTATIONS.addressPool), pool, msg, 'metallb-invalid-pool');
   }
   const shared = annotations[METALLB_ANNOTATIONS.allowSharedIP];
   if (shared !== undefined && shared.length === 0) {
-    errs.invalid(path(METALLB_ANNOTATIONS.allowSharedIP), shared, 'sharing key must not be empty', 'metallb-empty-sharing-key');
+    errs.invalid(
+      path(METALLB_ANNOTATIONS.allowSharedIP),
+      shared,
+      'sharing key must not be empty',
+      'metallb-empty-sharing-key',
+    );
   }
 }

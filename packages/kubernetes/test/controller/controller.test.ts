@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import { stableStringify } from '@gateway/core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createController } from '../../src/controller/controller.js';
 import { compileKubernetesObjects } from '../../src/read/objects.js';
-import { type FakeApiServer, startFakeApiServer } from '../../src/testing/fake-api-server.js';
+import { startFakeApiServer } from '../../src/testing/fake-api-server.js';
 import type { KubeObject } from '../../src/types.js';
 import { annotatedService, endpointSlice, ingress, mappingCrd, plainService } from '../support/objects.js';
 import { eventually, hasRoute, RecordingSink } from '../support/sink.js';
@@ -12,7 +12,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(objects: KubeObject[] = [], extra: Partial<Parameters<typeof createController>[0]> = {}) {
+async function setup(
+  objects: KubeObject[] = [],
+  extra: Partial<Parameters<typeof createController>[0]> = {},
+) {
   const api = await startFakeApiServer({ objects });
   cleanups.push(() => api.close());
   const sink = new RecordingSink();
@@ -32,7 +35,10 @@ async function setup(objects: KubeObject[] = [], extra: Partial<Parameters<typeo
 
 describe('controller (client-node against the loopback fake API server)', () => {
   it('feeds the sink from the initial state', async () => {
-    const { sink, controller } = await setup([annotatedService('quote', '/quote/'), mappingCrd('books', '/books/', 'books')]);
+    const { sink, controller } = await setup([
+      annotatedService('quote', '/quote/'),
+      mappingCrd('books', '/books/', 'books'),
+    ]);
     expect(hasRoute(sink.last!, '/quote/')).toBe(true);
     expect(hasRoute(sink.last!, '/books/')).toBe(true);
     expect(controller.stats.applies).toBe(1);
@@ -64,21 +70,30 @@ describe('controller (client-node against the loopback fake API server)', () => 
   });
 
   it('loses no update when a watch is dropped mid-stream', async () => {
-    const { api, sink, controller } = await setup([annotatedService('a', '/a/'), annotatedService('b', '/b/')]);
+    const { api, sink, controller } = await setup([
+      annotatedService('a', '/a/'),
+      annotatedService('b', '/b/'),
+    ]);
     const dropped = api.dropWatches({ partialLine: true });
     expect(dropped).toBeGreaterThan(0);
     // These happen while the controller's watches are down.
     api.apply(annotatedService('b', '/b2/'));
     api.create(annotatedService('c', '/c/'));
     api.delete('v1', 'Service', 'default', 'a');
-    const ir = await sink.waitFor((x) => hasRoute(x, '/b2/') && hasRoute(x, '/c/') && !hasRoute(x, '/a/'), 5000, 'all three changes');
+    const ir = await sink.waitFor(
+      (x) => hasRoute(x, '/b2/') && hasRoute(x, '/c/') && !hasRoute(x, '/a/'),
+      5000,
+      'all three changes',
+    );
     expect(hasRoute(ir, '/b/')).toBe(false);
     expect(controller.stats.watchErrors).toBeGreaterThan(0);
   });
 
   it('relists after 410 Gone and catches up, deletions included', async () => {
     const { api, sink } = await setup([annotatedService('a', '/a/'), annotatedService('b', '/b/')]);
-    const listsBefore = api.requests.filter((r) => r.method === 'GET' && r.path === '/api/v1/services' && r.query.watch !== 'true').length;
+    const listsBefore = api.requests.filter(
+      (r) => r.method === 'GET' && r.path === '/api/v1/services' && r.query.watch !== 'true',
+    ).length;
     api.dropWatches();
     api.delete('v1', 'Service', 'default', 'a');
     api.create(annotatedService('c', '/c/'));
@@ -86,7 +101,9 @@ describe('controller (client-node against the loopback fake API server)', () => 
     api.compact();
     const ir = await sink.waitFor((x) => !hasRoute(x, '/a/') && hasRoute(x, '/c/'), 5000, 'relisted state');
     expect(hasRoute(ir, '/b/')).toBe(true);
-    const listsAfter = api.requests.filter((r) => r.method === 'GET' && r.path === '/api/v1/services' && r.query.watch !== 'true').length;
+    const listsAfter = api.requests.filter(
+      (r) => r.method === 'GET' && r.path === '/api/v1/services' && r.query.watch !== 'true',
+    ).length;
     expect(listsAfter).toBeGreaterThan(listsBefore);
   });
 
@@ -103,7 +120,12 @@ describe('controller (client-node against the loopback fake API server)', () => 
     cleanups.push(() => api.close());
     api.failLists(2, 500, 'services');
     const sink = new RecordingSink();
-    const controller = createController({ kubeConfig: api.kubeConfig(), sink, debounceMs: 10, timing: { backoffBaseMs: 20, backoffMaxMs: 50 } });
+    const controller = createController({
+      kubeConfig: api.kubeConfig(),
+      sink,
+      debounceMs: 10,
+      timing: { backoffBaseMs: 20, backoffMaxMs: 50 },
+    });
     cleanups.push(() => controller.close());
     await controller.start();
     expect(hasRoute(sink.last!, '/a/')).toBe(true);
@@ -119,13 +141,22 @@ describe('controller (client-node against the loopback fake API server)', () => 
     const { api, sink, controller } = await setup([annotatedService('good', '/good/'), bad]);
     expect(hasRoute(sink.last!, '/good/')).toBe(true);
     expect(hasRoute(sink.last!, '/broken/')).toBe(false);
-    const events = await eventually(() => {
-      const list = api.list('v1', 'Event', 'default');
-      return list.length > 0 ? list : undefined;
-    }, 2000, 'an Event');
+    const events = await eventually(
+      () => {
+        const list = api.list('v1', 'Event', 'default');
+        return list.length > 0 ? list : undefined;
+      },
+      2000,
+      'an Event',
+    );
     expect(events).toHaveLength(1);
     const ev = events[0]!;
-    expect(ev.involvedObject).toMatchObject({ kind: 'Service', name: 'broken', namespace: 'default', apiVersion: 'v1' });
+    expect(ev.involvedObject).toMatchObject({
+      kind: 'Service',
+      name: 'broken',
+      namespace: 'default',
+      apiVersion: 'v1',
+    });
     expect(ev.involvedObject.uid).toBe(api.get('v1', 'Service', 'default', 'broken')?.metadata?.uid);
     expect(ev.reason).toBe('InvalidConfig');
     expect(ev.type).toBe('Warning');
@@ -159,7 +190,8 @@ describe('controller (client-node against the loopback fake API server)', () => 
 
   it('updates incrementally and stays equal to a full compile of the cluster', async () => {
     const objects: KubeObject[] = [];
-    for (let i = 0; i < 30; i++) objects.push(annotatedService(`svc${i}`, `/p${i % 7}/`, { extra: i % 3 === 0 ? 'weight: 20\n' : '' }));
+    for (let i = 0; i < 30; i++)
+      objects.push(annotatedService(`svc${i}`, `/p${i % 7}/`, { extra: i % 3 === 0 ? 'weight: 20\n' : '' }));
     objects.push(endpointSlice('svc1-a', 'svc1', [{ ip: '10.0.0.1' }]));
     const { api, sink, controller } = await setup(objects);
     api.apply(annotatedService('svc4', '/moved/'));
@@ -170,11 +202,65 @@ describe('controller (client-node against the loopback fake API server)', () => 
     expect(controller.stats.incrementalCompiles).toBeGreaterThan(0);
     const cluster = [
       ...api.list('v1', 'Service').map((o) => ({ ...o, apiVersion: 'v1', kind: 'Service' })),
-      ...api.list('discovery.k8s.io/v1', 'EndpointSlice').map((o) => ({ ...o, apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' })),
+      ...api
+        .list('discovery.k8s.io/v1', 'EndpointSlice')
+        .map((o) => ({ ...o, apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' })),
     ];
     const expected = compileKubernetesObjects(cluster).ir;
     expect(stableStringify(sink.last)).toBe(stableStringify(expected));
     expect(sink.last!.version).toBe(expected.version);
+  });
+
+  it('serves TLS Secrets as inline PEM and picks up rotations without recompiling', async () => {
+    const pem = (kind: string, body: string) => `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+    const secret = (cert: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'site-tls', namespace: 'default' },
+      type: 'kubernetes.io/tls',
+      data: {
+        'tls.crt': Buffer.from(pem('CERTIFICATE', cert)).toString('base64'),
+        'tls.key': Buffer.from(pem('PRIVATE KEY', 'k')).toString('base64'),
+      },
+    });
+    const host = {
+      apiVersion: 'getambassador.io/v3alpha1',
+      kind: 'Host',
+      metadata: { name: 'site', namespace: 'default' },
+      spec: { hostname: 'site.example.com', tlsSecret: { name: 'site-tls' } },
+    };
+    const opaque: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'other', namespace: 'default' },
+      type: 'Opaque',
+      data: { x: 'eA==' },
+    };
+    const { api, sink, controller } = await setup([host, secret('v1'), opaque]);
+    expect(sink.last!.secrets).toEqual([
+      {
+        name: 'default/site-tls',
+        certificateChain: { inline: pem('CERTIFICATE', 'v1') },
+        privateKey: { inline: pem('PRIVATE KEY', 'k') },
+      },
+    ]);
+    const compiles = controller.stats.compiles + controller.stats.incrementalCompiles;
+    api.apply(secret('v2'));
+    await sink.waitFor(
+      (x) =>
+        x.secrets[0]?.certificateChain !== undefined &&
+        'inline' in x.secrets[0].certificateChain &&
+        x.secrets[0].certificateChain.inline.includes('v2'),
+      2000,
+      'rotated certificate',
+    );
+    expect(controller.stats.compiles + controller.stats.incrementalCompiles).toBe(compiles);
+    // Only TLS Secrets are watched (field selector), so other Secrets never reach the controller.
+    expect(
+      api.requests.some(
+        (r) => r.path === '/api/v1/secrets' && r.query.fieldSelector === 'type=kubernetes.io/tls',
+      ),
+    ).toBe(true);
   });
 
   it('works without the getambassador.io CRDs installed', async () => {

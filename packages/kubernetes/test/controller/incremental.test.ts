@@ -9,20 +9,40 @@ function mapping(ns: string, name: string, spec: Record<string, unknown>): Resou
   const { team, ...rest } = spec;
   const labels = team ? { team: String(team) } : undefined;
   const { resources, diagnostics } = loadObjects([
-    { apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: { name, namespace: ns, ...(labels ? { labels } : {}) }, spec: rest },
+    {
+      apiVersion: 'getambassador.io/v3alpha1',
+      kind: 'Mapping',
+      metadata: { name, namespace: ns, ...(labels ? { labels } : {}) },
+      spec: rest,
+    },
   ]);
   if (resources.length !== 1) throw new Error(`bad test mapping: ${JSON.stringify(diagnostics)}`);
   return resources[0]!;
 }
 
 const GLOBALS: Resource[] = loadObjects([
-  { apiVersion: 'getambassador.io/v3alpha1', kind: 'Host', metadata: { name: 'x', namespace: 'default' }, spec: { hostname: 'x.example.com' } },
-  { apiVersion: 'getambassador.io/v3alpha1', kind: 'Host', metadata: { name: 'wild', namespace: 'default' }, spec: { hostname: '*.example.com' } },
+  {
+    apiVersion: 'getambassador.io/v3alpha1',
+    kind: 'Host',
+    metadata: { name: 'x', namespace: 'default' },
+    spec: { hostname: 'x.example.com' },
+  },
+  {
+    apiVersion: 'getambassador.io/v3alpha1',
+    kind: 'Host',
+    metadata: { name: 'wild', namespace: 'default' },
+    spec: { hostname: '*.example.com' },
+  },
 ]).resources;
 
 const SELECTOR_GLOBALS: Resource[] = loadObjects([
   ...GLOBALS.map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, metadata: r.metadata, spec: r.spec })),
-  { apiVersion: 'getambassador.io/v3alpha1', kind: 'Host', metadata: { name: 'team-a', namespace: 'default' }, spec: { hostname: 'a.example.com', mappingSelector: { matchLabels: { team: 'a' } } } },
+  {
+    apiVersion: 'getambassador.io/v3alpha1',
+    kind: 'Host',
+    metadata: { name: 'team-a', namespace: 'default' },
+    spec: { hostname: 'a.example.com', mappingSelector: { matchLabels: { team: 'a' } } },
+  },
 ]).resources;
 
 const mappingSpec = fc.record(
@@ -49,7 +69,11 @@ const clean = (s: Spec) => Object.fromEntries(Object.entries(s).filter(([, v]) =
 
 function build(objects: Map<string, Spec[]>): Map<string, Resource[]> {
   const out = new Map<string, Resource[]>();
-  for (const [key, specs] of objects) out.set(key, specs.map((s, i) => mapping('default', `${key}-m${i}`, clean(s))));
+  for (const [key, specs] of objects)
+    out.set(
+      key,
+      specs.map((s, i) => mapping('default', `${key}-m${i}`, clean(s))),
+    );
   return out;
 }
 
@@ -72,7 +96,10 @@ describe('incremental compile equals a full compile', () => {
       fc.assert(
         fc.property(
           fc.array(objectContent, { minLength: 1, maxLength: 8 }),
-          fc.array(fc.tuple(fc.nat(9), fc.option(objectContent, { nil: undefined })), { minLength: 1, maxLength: 6 }),
+          fc.array(fc.tuple(fc.nat(9), fc.option(objectContent, { nil: undefined })), {
+            minLength: 1,
+            maxLength: 6,
+          }),
           (initial, steps) => {
             const specs = new Map<string, Spec[]>(initial.map((c, i) => [`o${i}`, c]));
             const compiler = new IncrementalCompiler({}, new StableSealer());
@@ -94,7 +121,10 @@ describe('incremental compile equals a full compile', () => {
             totals.oracle += compiler.stats.oracleCompiles;
           },
         ),
-        { numRuns: Number(process.env.INC_RUNS ?? 60), seed: process.env.INC_SEED ? Number(process.env.INC_SEED) : 42 },
+        {
+          numRuns: Number(process.env.INC_RUNS ?? 60),
+          seed: process.env.INC_SEED ? Number(process.env.INC_SEED) : 42,
+        },
       );
       // The comparison must be of the incremental path, not of fallbacks.
       expect(totals.incremental).toBeGreaterThan(totals.full);
@@ -119,12 +149,18 @@ describe('incremental compile equals a full compile', () => {
     expect(r.incremental).toBe(true);
     expect(stableStringify(r.ir)).toBe(stableStringify(fullIR(objects)));
     // A Host change is gateway-wide: full compile.
-    const g = compiler.update(withGlobals(build(specs), GLOBALS.slice(0, 1)), new Map([['globals', GLOBALS]]));
+    const g = compiler.update(
+      withGlobals(build(specs), GLOBALS.slice(0, 1)),
+      new Map([['globals', GLOBALS]]),
+    );
     expect(g).toMatchObject({ incremental: false, fallback: 'global-change' });
   });
 
   it('seals to the same version as core', () => {
-    const objects = withGlobals(build(new Map([['a', [{ prefix: '/a/', service: 'a', hostname: '*' }]]])), GLOBALS);
+    const objects = withGlobals(
+      build(new Map([['a', [{ prefix: '/a/', service: 'a', hostname: '*' }]]])),
+      GLOBALS,
+    );
     const ir = fullIR(objects);
     const { version, schema, ...body } = ir;
     expect(new StableSealer().seal(body)).toEqual(ir);

@@ -13,7 +13,9 @@ import { validateObject } from '../../src/validation/index.js';
 import { modelError } from '../support/models.js';
 
 const dir = join(import.meta.dirname, '..', 'testdata');
-const inputs = readdirSync(join(dir, 'in')).filter((f) => f.endsWith('.yaml')).sort();
+const inputs = readdirSync(join(dir, 'in'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 /** Splits off the optional leading `kind: EmitOptions` document (options for the emitter). */
 function splitOptions(text: string): { options: Record<string, unknown>; rest: string } {
@@ -24,14 +26,23 @@ function splitOptions(text: string): { options: Record<string, unknown>; rest: s
   return { options: first.options ?? {}, rest: text.slice(end) };
 }
 
-function render(feature: string, text: string): { objects: KubeObject[]; diagnostics: Diagnostic[]; compileErrors: Diagnostic[] } {
+function render(
+  feature: string,
+  text: string,
+): { objects: KubeObject[]; diagnostics: Diagnostic[]; compileErrors: Diagnostic[] } {
   const { options, rest } = splitOptions(text);
   if (feature.startsWith('install-')) return { ...emitInstall(options), compileErrors: [] };
   if (feature.startsWith('services-annotated-')) {
     const loaded = loadYaml(rest, { file: feature });
-    return { ...emitAnnotatedServices(loaded.resources, options), compileErrors: loaded.diagnostics.filter((d) => d.severity === 'error') };
+    return {
+      ...emitAnnotatedServices(loaded.resources, options),
+      compileErrors: loaded.diagnostics.filter((d) => d.severity === 'error'),
+    };
   }
-  const compiled = compileYaml(rest, { file: feature, ...(options.gatewayNamespace ? { gatewayNamespace: String(options.gatewayNamespace) } : {}) });
+  const compiled = compileYaml(rest, {
+    file: feature,
+    ...(options.gatewayNamespace ? { gatewayNamespace: String(options.gatewayNamespace) } : {}),
+  });
   const compileErrors = compiled.diagnostics.filter((d) => d.severity === 'error');
   if (feature.startsWith('ingress-')) return { ...emitIngress(compiled.ir, options), compileErrors };
   if (feature.startsWith('gateway-api-')) return { ...emitGatewayApi(compiled.ir, options), compileErrors };
@@ -56,12 +67,22 @@ describe('emitter golden files (testdata/in -> testdata/out)', () => {
   for (const file of inputs) {
     const feature = file.replace(/\.yaml$/, '');
     it(feature, () => {
-      const { objects, diagnostics, compileErrors } = render(feature, readFileSync(join(dir, 'in', file), 'utf8'));
+      const { objects, diagnostics, compileErrors } = render(
+        feature,
+        readFileSync(join(dir, 'in', file), 'utf8'),
+      );
       expect(compileErrors.map(formatDiagnostic)).toEqual([]);
       expect(objects.length).toBeGreaterThan(0);
       for (const obj of objects) {
-        expect({ object: `${obj.kind} ${obj.metadata?.name}`, error: modelError(obj) }).toEqual({ object: `${obj.kind} ${obj.metadata?.name}`, error: undefined });
-        expect(validateObject(obj).filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual([]);
+        expect({ object: `${obj.kind} ${obj.metadata?.name}`, error: modelError(obj) }).toEqual({
+          object: `${obj.kind} ${obj.metadata?.name}`,
+          error: undefined,
+        });
+        expect(
+          validateObject(obj)
+            .filter((d) => d.severity === 'error')
+            .map(formatDiagnostic),
+        ).toEqual([]);
       }
       const actual = golden(objects, diagnostics);
       const outFile = join(dir, 'out', file);

@@ -22,7 +22,13 @@ const cluster = (name: string, discovery: IRCluster['discovery'], service = 'x:8
   dnsLookupFamily: 'v4',
   statsName: name,
 });
-const dns = (host: string, port = 80): IRCluster['discovery'] => ({ kind: 'dns', host, port, mode: 'strict', respectDnsTtl: false });
+const dns = (host: string, port = 80): IRCluster['discovery'] => ({
+  kind: 'dns',
+  host,
+  port,
+  mode: 'strict',
+  respectDnsTtl: false,
+});
 
 describe('reading Services with getambassador.io/config annotations', () => {
   it('loads the httpbin seed (ambassador/v0, external upstream, host_rewrite)', () => {
@@ -40,12 +46,21 @@ describe('reading Services with getambassador.io/config annotations', () => {
       spec: { ports: [{ port: 80 }] },
     };
     const parsed = parseObject(svc);
-    expect(parsed.origin).toEqual({ apiVersion: 'v1', kind: 'Service', namespace: 'default', name: 'httpbin' });
+    expect(parsed.origin).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      namespace: 'default',
+      name: 'httpbin',
+    });
     expect(parsed.resources).toHaveLength(1);
     const { ir } = compile(parsed.resources);
     const route = ir.listeners[0]!.virtualHosts[0]!.routes[0]!;
     expect(route.match.path).toEqual({ kind: 'prefix', value: '/httpbin/' });
-    expect(route.action).toMatchObject({ kind: 'forward', hostRewrite: 'httpbin.org', rewrite: { kind: 'prefix', value: '/' } });
+    expect(route.action).toMatchObject({
+      kind: 'forward',
+      hostRewrite: 'httpbin.org',
+      rewrite: { kind: 'prefix', value: '/' },
+    });
     expect(ir.clusters[0]!.discovery).toMatchObject({ kind: 'dns', host: 'httpbin.org', port: 80 });
   });
 
@@ -79,7 +94,11 @@ describe('reading Services with getambassador.io/config annotations', () => {
       endpoints: [{ address: '10.1.0.5', port: 8000, weight: 1, zone: '', health: 'healthy' }],
     });
     // mnist has a Service but no EndpointSlice yet: known Service, no endpoints.
-    expect(ir.clusters.find((c) => c.service === 'mnist.kubeflow:8000')!.discovery).toEqual({ kind: 'eds', serviceName: 'k8s/kubeflow/mnist/8000', endpoints: [] });
+    expect(ir.clusters.find((c) => c.service === 'mnist.kubeflow:8000')!.discovery).toEqual({
+      kind: 'eds',
+      serviceName: 'k8s/kubeflow/mnist/8000',
+      endpoints: [],
+    });
   });
 
   it('produces nothing (not even a notice) for Services without the annotation', () => {
@@ -92,8 +111,18 @@ describe('reading Services with getambassador.io/config annotations', () => {
 });
 
 describe('Ingress class filtering', () => {
-  const ours: IngressClass = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'public' }, spec: { controller: 'gateway-sdk.io/ingress-controller' } };
-  const theirs: IngressClass = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } };
+  const ours: IngressClass = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name: 'public' },
+    spec: { controller: 'gateway-sdk.io/ingress-controller' },
+  };
+  const theirs: IngressClass = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name: 'nginx' },
+    spec: { controller: 'k8s.io/ingress-nginx' },
+  };
   const unclassed = { ...ingress('a', '/a', 'a'), spec: { rules: ingress('a', '/a', 'a').spec!.rules } };
 
   it('serves its class name and IngressClasses of its controller', () => {
@@ -104,21 +133,31 @@ describe('Ingress class filtering', () => {
   });
 
   it('honours the legacy annotation', () => {
-    const legacy = (cls: string) => ({ ...unclassed, metadata: { ...unclassed.metadata, annotations: { 'kubernetes.io/ingress.class': cls } } });
+    const legacy = (cls: string) => ({
+      ...unclassed,
+      metadata: { ...unclassed.metadata, annotations: { 'kubernetes.io/ingress.class': cls } },
+    });
     expect(isIngressServed(legacy('gateway'), [])).toBe(true);
     expect(isIngressServed(legacy('nginx'), [])).toBe(false);
   });
 
   it('serves unclassed Ingresses only when our IngressClass is the default (unless told otherwise)', () => {
     expect(isIngressServed(unclassed, [ours])).toBe(false);
-    const defaultOurs = { ...ours, metadata: { ...ours.metadata, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } } };
+    const defaultOurs = {
+      ...ours,
+      metadata: { ...ours.metadata, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+    };
     expect(isIngressServed(unclassed, [defaultOurs])).toBe(true);
     expect(isIngressServed(unclassed, [], { unclassed: 'always' })).toBe(true);
     expect(isIngressServed(unclassed, [defaultOurs], { unclassed: 'never' })).toBe(false);
   });
 
   it('loads Ingresses served through an IngressClass of another name', () => {
-    const { ir } = compileKubernetesObjects([ours, ingress('shop', '/shop', 'shop', { className: 'public' }), ingress('n', '/n', 'n', { className: 'nginx' })]);
+    const { ir } = compileKubernetesObjects([
+      ours,
+      ingress('shop', '/shop', 'shop', { className: 'public' }),
+      ingress('n', '/n', 'n', { className: 'nginx' }),
+    ]);
     expect(hasRoute(ir, '/shop')).toBe(true);
     expect(hasRoute(ir, '/n')).toBe(false);
   });
@@ -144,7 +183,12 @@ describe('EndpointSlices → endpoints', () => {
   };
 
   it('maps the Service port to the target port by name and keeps ready (and draining) endpoints', () => {
-    const ir = createIR({ clusters: [cluster('c-http', dns('quote')), cluster('c-admin', dns('quote.default.svc.cluster.local', 9000))] });
+    const ir = createIR({
+      clusters: [
+        cluster('c-http', dns('quote')),
+        cluster('c-admin', dns('quote.default.svc.cluster.local', 9000)),
+      ],
+    });
     const out = applyEndpointSlices(ir, endpointSourceFrom([svc], [slice]));
     expect(out.diagnostics).toEqual([]);
     expect(out.ir.version).not.toBe(ir.version);
@@ -157,13 +201,19 @@ describe('EndpointSlices → endpoints', () => {
         { address: '10.0.0.3', port: 8080, weight: 1, zone: '', health: 'draining' },
       ],
     });
-    expect(out.ir.clusters[1]!.discovery).toMatchObject({ kind: 'eds', serviceName: 'k8s/default/quote/9000' });
+    expect(out.ir.clusters[1]!.discovery).toMatchObject({
+      kind: 'eds',
+      serviceName: 'k8s/default/quote/9000',
+    });
     expect((out.ir.clusters[1]!.discovery as { endpoints: unknown[] }).endpoints).toHaveLength(3);
   });
 
   it('supports static discovery', () => {
     const ir = createIR({ clusters: [cluster('c', dns('quote'))] });
-    expect(applyEndpointSlices(ir, endpointSourceFrom([svc], [slice]), { mode: 'static' }).ir.clusters[0]!.discovery.kind).toBe('static');
+    expect(
+      applyEndpointSlices(ir, endpointSourceFrom([svc], [slice]), { mode: 'static' }).ir.clusters[0]!
+        .discovery.kind,
+    ).toBe('static');
   });
 
   it('leaves external hosts and unknown Services alone (httpbin.org is not Service httpbin in namespace org)', () => {
@@ -173,11 +223,26 @@ describe('EndpointSlices → endpoints', () => {
   });
 
   it('resolves ExternalName Services by DNS and reports unexposed ports', () => {
-    const ext = { apiVersion: 'v1' as const, kind: 'Service' as const, metadata: { name: 'db', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'db.example.com.' } };
+    const ext = {
+      apiVersion: 'v1' as const,
+      kind: 'Service' as const,
+      metadata: { name: 'db', namespace: 'default' },
+      spec: { type: 'ExternalName', externalName: 'db.example.com.' },
+    };
     const ir = createIR({ clusters: [cluster('db', dns('db', 5432)), cluster('bad', dns('quote', 81))] });
     const out = applyEndpointSlices(ir, endpointSourceFrom([svc, ext], [slice]));
-    expect(out.ir.clusters[0]!.discovery).toEqual({ kind: 'dns', host: 'db.example.com', port: 5432, mode: 'strict', respectDnsTtl: false });
-    expect(out.ir.clusters[1]!.discovery).toEqual({ kind: 'eds', serviceName: 'k8s/default/quote/81', endpoints: [] });
+    expect(out.ir.clusters[0]!.discovery).toEqual({
+      kind: 'dns',
+      host: 'db.example.com',
+      port: 5432,
+      mode: 'strict',
+      respectDnsTtl: false,
+    });
+    expect(out.ir.clusters[1]!.discovery).toEqual({
+      kind: 'eds',
+      serviceName: 'k8s/default/quote/81',
+      endpoints: [],
+    });
     expect(out.diagnostics).toEqual([
       {
         resource: { kind: 'Service', namespace: 'default', name: 'quote' },
@@ -190,8 +255,12 @@ describe('EndpointSlices → endpoints', () => {
   });
 
   it('fills eds clusters from the endpoint resolver', () => {
-    const ir = createIR({ clusters: [cluster('e', { kind: 'eds', serviceName: 'k8s/default/quote/80', endpoints: [] })] });
-    const d = applyEndpointSlices(ir, endpointSourceFrom([svc], [slice])).ir.clusters[0]!.discovery as { endpoints: unknown[] };
+    const ir = createIR({
+      clusters: [cluster('e', { kind: 'eds', serviceName: 'k8s/default/quote/80', endpoints: [] })],
+    });
+    const d = applyEndpointSlices(ir, endpointSourceFrom([svc], [slice])).ir.clusters[0]!.discovery as {
+      endpoints: unknown[];
+    };
     expect(d.endpoints).toHaveLength(3);
   });
 });
@@ -208,18 +277,36 @@ describe('TLS Secrets → inline PEM', () => {
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
   });
   const irWith = (...names: string[]): GatewayIR =>
-    createIR({ secrets: names.map((n) => ({ name: `default/${n}`, kubernetesSecret: { namespace: 'default', name: n } })) });
+    createIR({
+      secrets: names.map((n) => ({
+        name: `default/${n}`,
+        kubernetesSecret: { namespace: 'default', name: n },
+      })),
+    });
 
   it('inlines tls.crt, tls.key and ca.crt', () => {
-    const out = applySecrets(irWith('site'), secretLookupFrom([secret('site', { 'tls.crt': CERT, 'tls.key': KEY, 'ca.crt': CERT })]));
+    const out = applySecrets(
+      irWith('site'),
+      secretLookupFrom([secret('site', { 'tls.crt': CERT, 'tls.key': KEY, 'ca.crt': CERT })]),
+    );
     expect(out.diagnostics).toEqual([]);
-    expect(out.ir.secrets).toEqual([{ name: 'default/site', certificateChain: { inline: CERT }, privateKey: { inline: KEY }, trustedCa: { inline: CERT } }]);
+    expect(out.ir.secrets).toEqual([
+      {
+        name: 'default/site',
+        certificateChain: { inline: CERT },
+        privateKey: { inline: KEY },
+        trustedCa: { inline: CERT },
+      },
+    ]);
   });
 
   it('reports missing Secrets, missing keys and non-PEM data, leaving the reference', () => {
     const out = applySecrets(
       irWith('gone', 'half', 'junk'),
-      secretLookupFrom([secret('half', { 'tls.crt': CERT }), secret('junk', { 'tls.crt': 'not pem', 'tls.key': KEY })]),
+      secretLookupFrom([
+        secret('half', { 'tls.crt': CERT }),
+        secret('junk', { 'tls.crt': 'not pem', 'tls.key': KEY }),
+      ]),
     );
     expect(out.diagnostics.map((d) => `${d.resource.name} ${d.code}: ${d.message}`)).toEqual([
       'gone secret-not-found: Secret default/gone not found (referenced as TLS secret default/gone)',
@@ -237,8 +324,13 @@ describe('TLS Secrets → inline PEM', () => {
       metadata: { name: 'site', namespace: 'default' },
       spec: { hostname: 'site.example.com', tlsSecret: { name: 'site' } },
     };
-    const { ir, diagnostics } = compileKubernetesObjects([host, secret('site', { 'tls.crt': CERT, 'tls.key': KEY })]);
+    const { ir, diagnostics } = compileKubernetesObjects([
+      host,
+      secret('site', { 'tls.crt': CERT, 'tls.key': KEY }),
+    ]);
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(ir.secrets).toEqual([{ name: 'default/site', certificateChain: { inline: CERT }, privateKey: { inline: KEY } }]);
+    expect(ir.secrets).toEqual([
+      { name: 'default/site', certificateChain: { inline: CERT }, privateKey: { inline: KEY } },
+    ]);
   });
 });

@@ -27,7 +27,11 @@ export class RecordingSink implements ConfigSink {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last IR routes: ${JSON.stringify(last ? routePaths(this.last!) : [])}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; last IR routes: ${JSON.stringify(last ? routePaths(this.last!) : [])}`,
+          ),
+        );
       }, timeoutMs);
       const done = (ir: GatewayIR) => {
         clearTimeout(timer);
@@ -41,16 +45,23 @@ export class RecordingSink implements ConfigSink {
 /** `name path` of every route in the IR. */
 export function routePaths(ir: GatewayIR): string[] {
   const out = new Set<string>();
-  for (const l of ir.listeners) for (const v of l.virtualHosts) for (const r of v.routes) out.add(`${r.name} ${r.match.path.value}`);
+  for (const l of ir.listeners)
+    for (const v of l.virtualHosts) for (const r of v.routes) out.add(`${r.name} ${r.match.path.value}`);
   return [...out].sort();
 }
 
 export function hasRoute(ir: GatewayIR, prefix: string): boolean {
-  return ir.listeners.some((l) => l.virtualHosts.some((v) => v.routes.some((r) => r.match.path.value === prefix)));
+  return ir.listeners.some((l) =>
+    l.virtualHosts.some((v) => v.routes.some((r) => r.match.path.value === prefix)),
+  );
 }
 
 /** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

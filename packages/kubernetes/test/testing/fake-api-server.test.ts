@@ -1,4 +1,11 @@
-import { CoordinationV1Api, CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeApiServer, startFakeApiServer } from '../../src/testing/fake-api-server.js';
 import { ingress, plainService } from '../support/objects.js';
@@ -16,29 +23,50 @@ describe('fake API server with the real client-node', () => {
     const list = await core.listNamespacedService({ namespace: 'default' });
     expect(list.items.map((s) => s.metadata?.name)).toEqual(['web']);
     expect(Number(list.metadata?.resourceVersion)).toBeGreaterThan(0);
-    const raw = await fetch(`${api.url}/api/v1/namespaces/default/services`).then((r) => r.json() as Promise<{ items: Array<Record<string, unknown>> }>);
+    const raw = await fetch(`${api.url}/api/v1/namespaces/default/services`).then(
+      (r) => r.json() as Promise<{ items: Array<Record<string, unknown>> }>,
+    );
     expect(raw.items[0]!.kind).toBeUndefined();
   });
 
   it('creates, reads, conflicts on stale replaces, and deletes', async () => {
     const coord = api.kubeConfig().makeApiClient(CoordinationV1Api);
-    const created = await coord.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'l' }, spec: { holderIdentity: 'a' } } });
-    await expect(coord.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'l' }, spec: {} } })).rejects.toMatchObject({ code: 409 });
+    const created = await coord.createNamespacedLease({
+      namespace: 'default',
+      body: { metadata: { name: 'l' }, spec: { holderIdentity: 'a' } },
+    });
+    await expect(
+      coord.createNamespacedLease({ namespace: 'default', body: { metadata: { name: 'l' }, spec: {} } }),
+    ).rejects.toMatchObject({ code: 409 });
     const read = await coord.readNamespacedLease({ name: 'l', namespace: 'default' });
     expect(read.spec?.holderIdentity).toBe('a');
-    await coord.replaceNamespacedLease({ name: 'l', namespace: 'default', body: { ...read, spec: { holderIdentity: 'b' } } });
+    await coord.replaceNamespacedLease({
+      name: 'l',
+      namespace: 'default',
+      body: { ...read, spec: { holderIdentity: 'b' } },
+    });
     // A replace based on the old resourceVersion loses.
     await expect(
-      coord.replaceNamespacedLease({ name: 'l', namespace: 'default', body: { ...created, spec: { holderIdentity: 'c' } } }),
+      coord.replaceNamespacedLease({
+        name: 'l',
+        namespace: 'default',
+        body: { ...created, spec: { holderIdentity: 'c' } },
+      }),
     ).rejects.toMatchObject({ code: 409 });
     await coord.deleteNamespacedLease({ name: 'l', namespace: 'default' });
-    await expect(coord.readNamespacedLease({ name: 'l', namespace: 'default' })).rejects.toMatchObject({ code: 404 });
+    await expect(coord.readNamespacedLease({ name: 'l', namespace: 'default' })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it('patches the status subresource (merge) without touching the spec, and JSON-patches objects', async () => {
     const net = api.kubeConfig().makeApiClient(NetworkingV1Api);
     await net.patchNamespacedIngressStatus(
-      { name: 'web', namespace: 'default', body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } }, spec: { rules: [] } } },
+      {
+        name: 'web',
+        namespace: 'default',
+        body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } }, spec: { rules: [] } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     const stored = api.get('networking.k8s.io/v1', 'Ingress', 'default', 'web')!;
@@ -46,7 +74,11 @@ describe('fake API server with the real client-node', () => {
     expect(stored.spec.rules).toHaveLength(1);
     const core = api.kubeConfig().makeApiClient(CoreV1Api);
     await core.patchNamespacedService(
-      { name: 'web', namespace: 'default', body: [{ op: 'add', path: '/metadata/labels', value: { tier: 'front' } }] },
+      {
+        name: 'web',
+        namespace: 'default',
+        body: [{ op: 'add', path: '/metadata/labels', value: { tier: 'front' } }],
+      },
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
     );
     expect(api.get('v1', 'Service', 'default', 'web')!.metadata?.labels).toEqual({ tier: 'front' });
@@ -63,8 +95,18 @@ describe('fake API server with the real client-node', () => {
       (type, obj: { metadata: { name: string } }) => seen.push(`${type} ${obj.metadata.name}`),
       () => {},
     );
-    api.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'opaque', namespace: 'default' }, type: 'Opaque' });
-    api.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cert', namespace: 'default' }, type: 'kubernetes.io/tls' });
+    api.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'opaque', namespace: 'default' },
+      type: 'Opaque',
+    });
+    api.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'cert', namespace: 'default' },
+      type: 'kubernetes.io/tls',
+    });
     await eventually(() => (seen.length > 0 ? true : undefined), 2000, 'a watch event');
     req.abort();
     expect(seen).toEqual(['ADDED cert']);
@@ -74,12 +116,19 @@ describe('fake API server with the real client-node', () => {
     const old = api.resourceVersion;
     api.create(plainService('later'));
     api.compact();
-    const text = await fetch(`${api.url}/api/v1/services?watch=true&resourceVersion=${old}`).then((r) => r.text());
-    expect(JSON.parse(text.trim())).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
+    const text = await fetch(`${api.url}/api/v1/services?watch=true&resourceVersion=${old}`).then((r) =>
+      r.text(),
+    );
+    expect(JSON.parse(text.trim())).toMatchObject({
+      type: 'ERROR',
+      object: { kind: 'Status', code: 410, reason: 'Expired' },
+    });
   });
 
   it('serves discovery', async () => {
-    const res = await fetch(`${api.url}/apis/getambassador.io/v3alpha1`).then((r) => r.json() as Promise<{ resources: Array<{ name: string }> }>);
+    const res = await fetch(`${api.url}/apis/getambassador.io/v3alpha1`).then(
+      (r) => r.json() as Promise<{ resources: Array<{ name: string }> }>,
+    );
     expect(res.resources.map((r) => r.name)).toContain('mappings');
   });
 });

@@ -39,15 +39,21 @@ describe('Gateway validation', () => {
   });
 
   it('requires Terminate for HTTPS, a mode for TLS, and certificates for Terminate', () => {
-    expect(check(gw([{ ...https, tls: { mode: 'Passthrough' } }]))).toEqual([listenersErr('tls mode must be Terminate for protocol HTTPS')]);
-    expect(check(gw([{ name: 'tls', port: 8443, protocol: 'TLS' }]))).toEqual([listenersErr('tls mode must be set for protocol TLS')]);
+    expect(check(gw([{ ...https, tls: { mode: 'Passthrough' } }]))).toEqual([
+      listenersErr('tls mode must be Terminate for protocol HTTPS'),
+    ]);
+    expect(check(gw([{ name: 'tls', port: 8443, protocol: 'TLS' }]))).toEqual([
+      listenersErr('tls mode must be set for protocol TLS'),
+    ]);
     expect(check(gw([{ ...https, tls: { mode: 'Terminate' } }]))).toEqual([
       'spec.listeners[0].tls: Invalid value: "object": certificateRefs or options must be specified when mode is Terminate',
     ]);
   });
 
   it('requires unique names and unique port/protocol/hostname', () => {
-    expect(check(gw([http, { ...http, port: 81 }]))).toEqual([listenersErr('Listener name must be unique within the Gateway')]);
+    expect(check(gw([http, { ...http, port: 81 }]))).toEqual([
+      listenersErr('Listener name must be unique within the Gateway'),
+    ]);
     expect(check(gw([http, { ...http, name: 'http2' }]))).toEqual([
       listenersErr('Combination of port, protocol and hostname must be unique for each listener'),
     ]);
@@ -56,9 +62,11 @@ describe('Gateway validation', () => {
 
   it('checks listener fields', () => {
     expect(check(gw([{ ...http, name: 'HTTP' }]))).toEqual([
-      "spec.listeners[0].name: Invalid value: \"HTTP\": spec.listeners[0].name in body should match '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'",
+      'spec.listeners[0].name: Invalid value: "HTTP": spec.listeners[0].name in body should match \'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$\'',
     ]);
-    expect(check(gw([{ ...http, port: 0 }]))).toEqual(['spec.listeners[0].port: Invalid value: 0: should be between 1 and 65535']);
+    expect(check(gw([{ ...http, port: 0 }]))).toEqual([
+      'spec.listeners[0].port: Invalid value: 0: should be between 1 and 65535',
+    ]);
     expect(check(gw([{ ...http, protocol: 'example.com/custom' }]))).toEqual([]);
   });
 

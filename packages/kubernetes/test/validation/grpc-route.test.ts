@@ -18,15 +18,26 @@ describe('GRPCRoute validation', () => {
   it('accepts service and method matches', () => {
     expect(
       check([
-        { matches: [{ method: { service: 'helloworld.Greeter', method: 'SayHello' } }], backendRefs: [backend] },
-        { matches: [{ method: { type: 'RegularExpression', service: 'foo\\..*' }, headers: [{ name: 'x-v', value: '2' }] }], backendRefs: [backend] },
+        {
+          matches: [{ method: { service: 'helloworld.Greeter', method: 'SayHello' } }],
+          backendRefs: [backend],
+        },
+        {
+          matches: [
+            {
+              method: { type: 'RegularExpression', service: 'foo\\..*' },
+              headers: [{ name: 'x-v', value: '2' }],
+            },
+          ],
+          backendRefs: [backend],
+        },
       ]),
     ).toEqual([]);
   });
 
   it('requires service or method', () => {
     expect(check([{ matches: [{ method: { type: 'Exact' } }], backendRefs: [backend] }])).toEqual([
-      'spec.rules[0].matches[0].method: Invalid value: "object": One or both of \'service\' or \'method\' must be specified',
+      "spec.rules[0].matches[0].method: Invalid value: \"object\": One or both of 'service' or 'method' must be specified",
     ]);
   });
 
@@ -34,7 +45,9 @@ describe('GRPCRoute validation', () => {
     expect(check([{ matches: [{ method: { service: 'foo-bar' } }], backendRefs: [backend] }])).toEqual([
       'spec.rules[0].matches[0].method: Invalid value: "object": service must only contain valid characters (matching ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$)',
     ]);
-    expect(check([{ matches: [{ method: { service: 'a.B', method: 'Say.Hello' } }], backendRefs: [backend] }])).toEqual([
+    expect(
+      check([{ matches: [{ method: { service: 'a.B', method: 'Say.Hello' } }], backendRefs: [backend] }]),
+    ).toEqual([
       'spec.rules[0].matches[0].method: Invalid value: "object": method must only contain valid characters (matching ^[A-Za-z_][A-Za-z_0-9]*$)',
     ]);
   });
