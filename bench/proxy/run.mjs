@@ -234,12 +234,16 @@ try {
     gatewayVsHttpProxy: cpuRatio('gateway', 'http-proxy'),
     gatewayVsFastify: cpuRatio('gateway', 'fastify'),
     gatewayVsNginx: cpuRatio('gateway', 'nginx'),
+    dispatchPathVsHttpProxy: cpuRatio('gateway-dispatch', 'http-proxy'),
+    dispatchPathVsFastify: cpuRatio('gateway-dispatch', 'fastify'),
   };
   results.ratios = {
     gatewayVsHttpProxy: Math.round((t.gateway.rps / t['http-proxy'].rps) * 100) / 100,
     gatewayVsFastify: Math.round((t.gateway.rps / t.fastify.rps) * 100) / 100,
     gatewayVsDirect: Math.round((t.gateway.rps / t.direct.rps) * 100) / 100,
     ...(t.nginx ? { gatewayVsNginx: Math.round((t.gateway.rps / t.nginx.rps) * 100) / 100 } : {}),
+    dispatchPathVsHttpProxy: Math.round((t['gateway-dispatch'].rps / t['http-proxy'].rps) * 100) / 100,
+    dispatchPathVsFastify: Math.round((t['gateway-dispatch'].rps / t.fastify.rps) * 100) / 100,
   };
 
   // 2. Fixed rate: added latency at 1,000 req/s.

@@ -1,6 +1,6 @@
 import { compileYaml } from '@gateway/core';
 import { translate } from '@gateway/envoy';
-import { compileRouteTables, type RouteInput } from '@gateway/proxy';
+import { compileRouteTables, type RouteInput, redirectLocation } from '@gateway/proxy';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -208,6 +208,16 @@ function envoyDecide(
     if (!ok) continue;
     if (m.runtime_fraction) throw new Error('runtime_fraction not expected in this table');
     const action = r.route as Json | undefined;
+    if (r.redirect) {
+      const rd = r.redirect as Json;
+      let newPath = path;
+      if (rd.path_redirect !== undefined) newPath = rd.path_redirect;
+      else if (rd.prefix_rewrite !== undefined) newPath = rd.prefix_rewrite + path.slice((matchedPrefix ?? '').length);
+      const scheme = rd.https_redirect ? 'https' : (rd.scheme_redirect ?? 'http');
+      const host = rd.host_redirect ?? req.authority;
+      const query = q === -1 ? '' : req.path.slice(q);
+      return { route: r.name, redirect: `${scheme}://${host}${rd.port_redirect ? `:${rd.port_redirect}` : ''}${newPath}${query}` };
+    }
     if (!action) return { route: r.name };
     const clusters = action.cluster
       ? [action.cluster]
@@ -241,11 +251,17 @@ function proxyDecide(
     method: req.method ?? 'GET',
     authority: req.authority.toLowerCase().replace(/:\d+$/, ''),
     headers: req.headers ?? {},
-    secure: false,
+    secure,
   };
   const d = table.route(input);
   if (d.kind !== 'route') return {};
   const action = d.route.action;
+  if (action.kind === 'redirect') {
+    return {
+      route: d.route.ir.name,
+      redirect: redirectLocation(action, { scheme: 'http', authority: req.authority, path, query: input.query }),
+    };
+  }
   if (action.kind !== 'forward') return { route: d.route.ir.name };
   return {
     route: d.route.ir.name,
@@ -276,5 +292,65 @@ describe('conformance: Envoy emitter and in-process proxy agree on routing', () 
     for (const row of rows) expect(row.proxy, row.req).toEqual(row.envoy);
     // The table exercises real decisions, not only 404s.
     expect(new Set(rows.map((r) => r.envoy.route)).size).toBeGreaterThan(10);
+  });
+});
+
+const HOSTS_CONFIG = `
+apiVersion: getambassador.io/v3alpha1
+kind: Host
+metadata: { name: api, namespace: default }
+spec: { hostname: api.example.com, requestPolicy: { insecure: { action: Route } } }
+---
+apiVersion: getambassador.io/v3alpha1
+kind: Host
+metadata: { name: shop, namespace: default }
+spec: { hostname: "*.shop.example", requestPolicy: { insecure: { action: Reject } } }
+---
+apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata: { name: a, namespace: default }
+spec: { hostname: api.example.com, prefix: /a/, service: a }
+---
+apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata: { name: a-canary, namespace: default }
+spec: { hostname: api.example.com, prefix: /a/, service: a2, weight: 25 }
+---
+apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata: { name: shop, namespace: default }
+spec: { hostname: "*.shop.example", prefix: /s/, service: shop }
+---
+apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata: { name: moved, namespace: default }
+spec: { hostname: api.example.com, prefix: /old/, service: new.example.com, host_redirect: true, path_redirect: /new/ }
+`;
+
+describe('conformance with Hosts: vhosts, insecure actions, canary weights, redirects', () => {
+  it('agrees for plain and TLS-terminated (x-forwarded-proto https) requests', () => {
+    const { ir, diagnostics } = compileYaml(HOSTS_CONFIG);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const rc = (translate(ir).resources.routes as Json[]).find((r) => r.name === 'listener-8080');
+    const table = compileRouteTables(ir).tables.get('listener-8080');
+    if (!rc || !table) throw new Error('missing route config or table');
+    const requests: Request[] = [
+      { authority: 'api.example.com', path: '/a/x' },
+      { authority: 'api.example.com', path: '/old/page?q=1' },
+      { authority: 'cart.shop.example', path: '/s/1' },
+      { authority: 'shop.example', path: '/s/1' },
+      { authority: 'other.example', path: '/a/x' },
+    ];
+    let decided = 0;
+    for (const secure of [false, true]) {
+      for (const req of requests) {
+        const withProto = { ...req, headers: { ...req.headers, 'x-forwarded-proto': secure ? 'https' : 'http' } };
+        const envoy = envoyDecide(rc, withProto);
+        const proxy = proxyDecide(table, withProto, secure);
+        expect(proxy, `${secure ? 'https' : 'http'} ${req.authority}${req.path}`).toEqual(envoy);
+        if (envoy.route) decided++;
+      }
+    }
+    expect(decided).toBeGreaterThanOrEqual(6);
   });
 });

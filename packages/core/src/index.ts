@@ -22,6 +22,7 @@ export type { CompileOptions, CompileResult } from './compile/index.js';
 export { compile, compileYaml } from './compile/index.js';
 export type { Diagnostic, Severity, SourceLocation } from './diagnostics.js';
 export { formatDiagnostic } from './diagnostics.js';
+export * from './diagnostics-page/index.js';
 export { createIR, defaultSettings, emptyFilters, sealIR } from './ir/defaults.js';
 export type * from './ir/types.js';
 export type { LoadOptions, LoadResult } from './load/index.js';

@@ -1,6 +1,15 @@
-import type { ApplyResult, ConfigSink, Diagnostic, GatewayIR, IRListener } from '@gateway/core';
+import {
+  type ApplyResult,
+  type ConfigSink,
+  type Diagnostic,
+  DiagnosticsHistory,
+  type DiagnosticsSnapshot,
+  type GatewayIR,
+  type IRListener,
+} from '@gateway/core';
 import type { Logger } from 'pino';
 import { type AdminHandler, AdminServer } from './admin/admin-server.js';
+import { diagnosticsHandlers, proxyDiagnosticsSnapshot } from './admin/diagnostics.js';
 import { GatewayMetrics } from './admin/metrics.js';
 import { buildRuntimeConfig, type RuntimeConfig } from './config/runtime-config.js';
 import { MirrorDispatcher } from './features/mirror.js';
@@ -71,6 +80,14 @@ export interface Gateway extends ConfigSink {
   routeTable(listenerName?: string): ListenerRouteTable | undefined;
   /** The upstream side in use. */
   readonly clusterManager: ClusterManager;
+  /**
+   * Applies recorded so far (last 20) and extra diagnostics to show; the admin listener serves
+   * them on `/diag` (HTML) and `/diag.json`. Composers record load/compile errors here with
+   * `history.setErrors(...)`.
+   */
+  readonly history: DiagnosticsHistory;
+  /** The diagnostics page's data: route table with effective shares and live counts, clusters, history. */
+  diagnostics(): DiagnosticsSnapshot;
 }
 
 /**
@@ -135,6 +152,7 @@ class GatewayImpl implements Gateway, RuntimeHost {
   private queue: Promise<unknown> = Promise.resolve();
   private lastResult: (ApplyResult & { at: string }) | undefined;
   private readonly filterDeps: FilterDeps;
+  readonly history = new DiagnosticsHistory();
 
   constructor(private readonly options: GatewayOptions) {
     this.logger = options.logger;
@@ -191,10 +209,10 @@ class GatewayImpl implements Gateway, RuntimeHost {
 
   private async applyNow(ir: GatewayIR): Promise<ApplyResult> {
     if (this.closed) {
-      return this.reject([diag('gateway is closed', 'proxy-closed')]);
+      return this.reject([diag('gateway is closed', 'proxy-closed')], ir.version);
     }
     const built = buildRuntimeConfig(ir, this.filterDeps, this.options.filters);
-    if (!built.config) return this.reject(built.diagnostics);
+    if (!built.config) return this.reject(built.diagnostics, ir.version);
     const config = built.config;
     const diagnostics = [...built.diagnostics];
     for (const l of ir.listeners) {
@@ -213,14 +231,20 @@ class GatewayImpl implements Gateway, RuntimeHost {
       try {
         retiredServers = await this.syncListeners(config);
       } catch (err) {
-        return this.reject([diag(`cannot bind listeners: ${(err as Error).message}`, 'proxy-bind-failed')]);
+        return this.reject(
+          [diag(`cannot bind listeners: ${(err as Error).message}`, 'proxy-bind-failed')],
+          ir.version,
+        );
       }
     }
     // Commit: clusters first (same tick), then the one reference requests read.
     try {
       this.clusters.update(ir);
     } catch (err) {
-      return this.reject([diag(`cluster update failed: ${(err as Error).message}`, 'proxy-cluster-update')]);
+      return this.reject(
+        [diag(`cluster update failed: ${(err as Error).message}`, 'proxy-cluster-update')],
+        ir.version,
+      );
     }
     for (const d of this.clusters.diagnostics?.() ?? []) diagnostics.push(d);
     const previous = this.active;
@@ -237,14 +261,16 @@ class GatewayImpl implements Gateway, RuntimeHost {
     this.pruneMetrics(config);
     const result: ApplyResult = { accepted: true, version: config.version, diagnostics };
     this.lastResult = { ...result, at: new Date().toISOString() };
+    this.history.recordApply(ir.version, result);
     this.logger?.info({ version: config.version, previous: previous?.version }, 'config applied');
     return result;
   }
 
-  private reject(diagnostics: Diagnostic[]): ApplyResult {
+  private reject(diagnostics: Diagnostic[], offered = ''): ApplyResult {
     this.metrics.reload(false, '', undefined);
     const result: ApplyResult = { accepted: false, version: this.active?.version ?? '', diagnostics };
     this.lastResult = { ...result, at: new Date().toISOString() };
+    this.history.recordApply(offered, result);
     this.logger?.warn({ diagnostics }, 'config rejected');
     return result;
   }
@@ -340,6 +366,8 @@ class GatewayImpl implements Gateway, RuntimeHost {
         registry: this.metrics.registry,
         configStatus: () => this.configStatus(),
       });
+      for (const [path, handler] of Object.entries(diagnosticsHandlers(this.diagnosticsSource())))
+        this.admin.route(path, handler);
       for (const [path, handler] of this.pendingAdminRoutes) this.admin.route(path, handler);
       await this.admin.listen(this.options.admin.host ?? '127.0.0.1', this.options.admin.port);
     }
@@ -362,6 +390,19 @@ class GatewayImpl implements Gateway, RuntimeHost {
   adminRoute(path: string, handler: AdminHandler): void {
     this.pendingAdminRoutes.set(path, handler);
     this.admin?.route(path, handler);
+  }
+
+  private diagnosticsSource() {
+    return {
+      ir: () => this.active?.ir,
+      history: this.history,
+      metrics: this.metrics,
+      clusterStats: () => this.clusters.stats(),
+    };
+  }
+
+  diagnostics(): DiagnosticsSnapshot {
+    return proxyDiagnosticsSnapshot(this.diagnosticsSource());
   }
 
   private configStatus(): unknown {

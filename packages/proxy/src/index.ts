@@ -15,6 +15,7 @@
 export type { AdminHandler } from './admin/admin-server.js';
 export { GatewayMetrics } from './admin/metrics.js';
 export { GrpcStatus, isGrpcContentType, parseGrpcTimeout } from './features/grpc-status.js';
+export { httpsRedirectLocation, redirectLocation } from './features/redirect.js';
 export {
   type AuthzDecision,
   type AuthzIdentity,

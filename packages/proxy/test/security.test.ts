@@ -193,3 +193,60 @@ describe('escaped-slash and trusted-hop settings', () => {
     expect(res).toContain('"x-forwarded-proto":"https"');
   });
 });
+
+describe('source-IP lists and header names with underscores', () => {
+  it('denies clients on ip_deny and drops or rejects underscore headers per settings', async () => {
+    const origin = await startOrigin('o');
+    const denied = await startGateway(
+      makeIR([route('all', '/', forward('c'))], [staticCluster('c', origin.port)], {
+        ipDeny: ['127.0.0.0/8'],
+      }),
+    );
+    expect(
+      rawStatus(await rawExchange(denied.port, 'GET / HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n')),
+    ).toBe(403);
+    await denied.gateway.close({ drainTimeoutMs: 50 });
+
+    const allowOther = await startGateway(
+      makeIR([route('all', '/', forward('c'))], [staticCluster('c', origin.port)], {
+        ipAllow: ['10.0.0.0/8'],
+      }),
+    );
+    expect(
+      rawStatus(
+        await rawExchange(allowOther.port, 'GET / HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n'),
+      ),
+    ).toBe(403);
+    await allowOther.gateway.close({ drainTimeoutMs: 50 });
+
+    const reject = await startGateway(
+      makeIR([route('all', '/', forward('c'))], [staticCluster('c', origin.port)], {
+        headersWithUnderscoresAction: 'reject',
+      }),
+    );
+    expect(
+      rawStatus(
+        await rawExchange(
+          reject.port,
+          'GET / HTTP/1.1\r\nHost: gw\r\nX_User: admin\r\nConnection: close\r\n\r\n',
+        ),
+      ),
+    ).toBe(400);
+    await reject.gateway.close({ drainTimeoutMs: 50 });
+
+    const drop = await startGateway(
+      makeIR([route('all', '/', forward('c'))], [staticCluster('c', origin.port)], {
+        headersWithUnderscoresAction: 'drop',
+      }),
+    );
+    const res = await rawExchange(
+      drop.port,
+      'GET / HTTP/1.1\r\nHost: gw\r\nX_User: admin\r\nX-Ok: 1\r\nConnection: close\r\n\r\n',
+    );
+    expect(rawStatus(res)).toBe(200);
+    expect(origin.seen[origin.seen.length - 1]?.headers.x_user).toBeUndefined();
+    expect(origin.seen[origin.seen.length - 1]?.headers['x-ok']).toBe('1');
+    await drop.gateway.close({ drainTimeoutMs: 50 });
+    await origin.close();
+  });
+});

@@ -34,7 +34,7 @@ Access logs are JSON lines on stdout (pino); --no-access-log turns them off.
 
 Options:
       --listen <addr:port>      bind address of the first HTTP listener
-      --admin <addr:port>       admin listener: /ready /live /metrics /config (default: off)
+      --admin <addr:port>       admin listener: /diag (diagnostics page) /ready /live /metrics /config (default: off)
       --resolve <name=host:port> service host override; repeatable
       --watch                   reload when an input file changes
       --workers <n>             worker processes sharing the ports (default: 1, in-process)
@@ -126,11 +126,11 @@ export async function serve(argv: string[], io: CliIO, options: ServeRunOptions 
   });
 
   /** Loads, compiles and reports; undefined when the config has errors. */
-  const load = async (): Promise<{ ir?: GatewayIR; diagnostics: Diagnostic[] }> => {
+  const load = async (): Promise<{ ir?: GatewayIR; diagnostics: Diagnostic[]; offered?: string }> => {
     const loaded = await loadAndCompile(flags, io);
     const diagnostics = [...loaded.loadDiagnostics, ...loaded.diagnostics];
     for (const d of printable(diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
-    if (errorsIn(diagnostics) > 0) return { diagnostics };
+    if (errorsIn(diagnostics) > 0) return { diagnostics, offered: loaded.ir.version };
     return { ir: loaded.ir, diagnostics };
   };
 
@@ -214,15 +214,23 @@ export async function serve(argv: string[], io: CliIO, options: ServeRunOptions 
   io.stdout(
     `serve: version ${gateway.version} on ${where}${gateway.adminAddress() ? ` admin=${gateway.adminAddress()?.host}:${gateway.adminAddress()?.port}` : ''}\n`,
   );
+  // The diagnostics page (/diag on --admin) shows compile warnings next to the proxy's own.
+  gateway.history.setErrors([...first.diagnostics, ...gateway.history.errors]);
   options.onGateway?.(gateway);
 
   watchInputs(async () => {
     const next = await load();
     if (!next.ir) {
+      gateway.history.recordApply(next.offered ?? '', {
+        accepted: false,
+        version: gateway.version ?? '',
+        diagnostics: next.diagnostics,
+      });
       io.stderr(`serve: change not applied; still serving version ${gateway.version}\n`);
       return;
     }
     const result = await gateway.apply(next.ir);
+    gateway.history.setErrors([...next.diagnostics, ...result.diagnostics]);
     for (const d of printable(result.diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
     if (!result.accepted) io.stderr(`serve: change not applied; still serving version ${gateway.version}\n`);
     else io.stdout(`serve: serving version ${result.version}\n`);

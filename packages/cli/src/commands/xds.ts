@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Diagnostic } from '@gateway/core';
 import { AdsServer, type NackEvent } from '@gateway/envoy';
 import type { CliIO } from '../io.js';
+import { XdsAdmin } from './xds-admin.js';
 import { ExitCode, UsageError } from '../io.js';
 import {
   diagnosticLine,
@@ -13,7 +14,7 @@ import {
   printable,
 } from './shared-load.js';
 
-export const help = `gateway xds -f <file|dir|->... [--listen addr:port] [--watch] [options]
+export const help = `gateway xds -f <file|dir|->... [--listen addr:port] [--admin addr:port] [--watch] [options]
 
 Runs an Aggregated Discovery Service (xDS v3, SotW and Delta) for Envoy and gRPC xDS clients
 (grpc-js-xds, grpc-go, grpc-java: dial xds:///<host> for any exact host name of the config).
@@ -25,6 +26,7 @@ reported and the last good snapshot keeps being served. Stops on SIGINT/SIGTERM.
 
 Options:
       --listen <addr:port>    where to serve (default: 127.0.0.1:18000)
+      --admin <addr:port>     admin listener: /diag (diagnostics page), /diag.json, /live, /ready (default: off)
       --watch                 reload when an input file changes
 ${LOAD_HELP}
 
@@ -37,6 +39,8 @@ export interface XdsRunOptions {
   signal?: AbortSignal;
   /** Called once the server is listening. */
   onServer?: (server: AdsServer) => void;
+  /** Called once the admin listener (--admin) is listening. */
+  onAdmin?: (admin: XdsAdmin) => void;
 }
 
 function summary(d: Diagnostic[]): string {
@@ -48,13 +52,16 @@ function summary(d: Diagnostic[]): string {
 export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...LOAD_OPTIONS, listen: { type: 'string' }, watch: { type: 'boolean' } },
+    options: { ...LOAD_OPTIONS, listen: { type: 'string' }, admin: { type: 'string' }, watch: { type: 'boolean' } },
     allowPositionals: false,
     strict: true,
   });
   const listen = values.listen ?? '127.0.0.1:18000';
   if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(listen))
     throw new UsageError(`--listen must be addr:port, got "${listen}"`);
+  const ADDR = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/;
+  if (values.admin !== undefined && !ADDR.test(values.admin))
+    throw new UsageError(`--admin must be addr:port, got "${values.admin}"`);
   const files = values.file ?? [];
   if (values.watch && files.includes('-')) throw new UsageError('--watch cannot watch stdin (-f -)');
   const flags: LoadFlags = {
@@ -82,7 +89,9 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
       `xds: NACK from ${e.nodeId || '<no id>'} for ${e.kind} version ${e.rejectedVersion}; it keeps ${e.version || 'nothing'}: ${e.message}\n`,
     ),
   );
+  const admin = values.admin !== undefined ? new XdsAdmin(server) : undefined;
   const applied = await server.apply(first.ir);
+  admin?.recordApply(first.ir, applied, firstDiagnostics);
   for (const d of printable(applied.diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
   if (!applied.accepted) {
     io.stderr('xds: not starting: the configuration cannot be served\n');
@@ -98,6 +107,19 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
   const where = listen.replace(/:\d+$/, `:${port}`);
   io.stdout(`xds: serving version ${applied.version} on ${where}\n`);
   options.onServer?.(server);
+  if (admin && values.admin) {
+    const colon = values.admin.lastIndexOf(':');
+    const host = values.admin.slice(0, colon).replace(/^\[|\]$/g, '');
+    try {
+      const bound = await admin.listen(host, Number(values.admin.slice(colon + 1)));
+      io.stdout(`xds: diagnostics on http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}/diag\n`);
+    } catch (e) {
+      io.stderr(`xds: cannot listen on ${values.admin} (--admin): ${(e as Error).message}\n`);
+      await server.close();
+      return ExitCode.Invalid;
+    }
+    options.onAdmin?.(admin);
+  }
 
   const watchers: Array<{ close(): void }> = [];
   if (values.watch) {
@@ -115,10 +137,12 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
       for (const d of printable(diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
       const current = server.cache.get('default')?.version ?? '';
       if (diagnostics.some((d) => d.severity === 'error')) {
+        admin?.recordApply(next.ir, { accepted: false, version: current, diagnostics: [] }, diagnostics);
         io.stderr(`xds: change not applied (${summary(diagnostics)}); still serving version ${current}\n`);
         return;
       }
       const result = await server.apply(next.ir);
+      admin?.recordApply(next.ir, result, diagnostics);
       for (const d of printable(result.diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
       if (!result.accepted) io.stderr(`xds: change not applied; still serving version ${current}\n`);
       else if (result.version !== current) io.stdout(`xds: serving version ${result.version}\n`);
@@ -138,6 +162,7 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
     options.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   for (const w of watchers) w.close();
+  await admin?.close();
   await server.close();
   io.stdout('xds: stopped\n');
   return ExitCode.Ok;
