@@ -23,7 +23,8 @@ const upstream = `127.0.0.1:${httpbin.address().port}`;
 const text = readFileSync(new URL('./service.yaml', import.meta.url), 'utf8');
 const { ir, diagnostics } = compileYaml(text, { file: 'service.yaml' });
 // Warnings (the v0 format is converted, `httpbin_mapping` is not a DNS name) don't stop it.
-for (const d of diagnostics) if (d.severity !== 'notice') console.error(`${d.severity}: ${formatDiagnostic(d)}`);
+for (const d of diagnostics)
+  if (d.severity !== 'notice') console.error(`${d.severity}: ${formatDiagnostic(d)}`);
 
 const gateway = createGateway({
   ir,

@@ -24,24 +24,38 @@ const metallb = metallbConfig()
   .build();
 
 const { ir, diagnostics } = compile([
-  mapping('web').prefix('/').service('web.shop:8080').build(),
-  mapping('api').prefix('/api/').rewrite('/').service('api.shop:9000').timeoutMs(5000).build(),
+  mapping('web').namespace('shop').prefix('/').service('web.shop:8080').build(),
+  mapping('api')
+    .namespace('shop')
+    .prefix('/api/')
+    .rewrite('/')
+    .service('api.shop:9000')
+    .timeoutMs(5000)
+    .build(),
 ]);
 
-const ingress = emitIngress(ir, { ingressClassName: 'gateway' });
+const ingress = emitIngress(ir, { ingressClassName: 'gateway', serviceNamespaces: ['shop'] });
 const services = emitServices(ir, {
+  serviceNamespaces: ['shop'],
   services: { 'shop/web': { type: 'LoadBalancer', metallb: { addressPool: 'lan' } } },
 });
 
-const problems = [...diagnostics, ...ingress.diagnostics, ...services.diagnostics, ...validateMetalLB(metallb)];
-for (const d of problems) if (d.severity === 'error') console.error(formatDiagnostic(d));
+const problems = [
+  ...diagnostics,
+  ...ingress.diagnostics,
+  ...services.diagnostics,
+  ...validateMetalLB(metallb),
+];
+// Errors, and warnings about what a target can't express (Ingress has no path rewrite).
+for (const d of problems) if (d.severity !== 'notice') console.error(`${d.severity}: ${formatDiagnostic(d)}`);
 
 // What MetalLB's controller would assign; written into status.loadBalancer.ingress.
 const plan = allocate(metallb, services.objects);
 const allocated = applyPlan(services.objects, plan);
 const web = { namespace: 'shop', name: 'web' };
 console.error(`LoadBalancer shop/web -> ${loadBalancerAddressFor(web, plan) ?? 'no address'} (pool lan)`);
-for (const u of plan.unassigned) console.error(`unassigned ${u.service.namespace}/${u.service.name}: ${u.reason}`);
+for (const u of plan.unassigned)
+  console.error(`unassigned ${u.service.namespace}/${u.service.name}: ${u.reason}`);
 
 process.stdout.write(`# MetalLB\n${emitCRDs(metallb)}`);
 process.stdout.write(`# Services\n${toYamlDocuments(allocated)}`);

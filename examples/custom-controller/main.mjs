@@ -17,7 +17,13 @@ function mappingsFor(app) {
   const out = [base.build()];
   if (app.canary) {
     const { version, weight } = app.canary;
-    out.push(mapping(`${app.name}-${version}`).prefix(app.prefix).service(`${app.name}-${version}:${app.port}`).weight(weight).build());
+    out.push(
+      mapping(`${app.name}-${version}`)
+        .prefix(app.prefix)
+        .service(`${app.name}-${version}:${app.port}`)
+        .weight(weight)
+        .build(),
+    );
   }
   return out;
 }
@@ -26,7 +32,10 @@ function mappingsFor(app) {
 const RouteTablePrinter = {
   async apply(ir) {
     for (const route of ir.listeners[0]?.virtualHosts.flatMap((vh) => vh.routes) ?? []) {
-      const targets = route.action.kind === 'forward' ? route.action.clusters.map((c) => `${c.cluster} ${c.weight}%`) : [route.action.kind];
+      const targets =
+        route.action.kind === 'forward'
+          ? route.action.clusters.map((c) => `${c.cluster} ${c.weight}%`)
+          : [route.action.kind];
       console.log(`route ${route.match.path.value} -> ${targets.join(', ')}`);
     }
     return { accepted: true, version: ir.version, diagnostics: [] };
@@ -47,4 +56,5 @@ async function reconcile(file) {
 
 const file = process.argv[2] ?? 'apps.json';
 await reconcile(file);
-if (process.argv.includes('--watch')) watch(file, () => reconcile(file).catch((e) => console.error(e.message)));
+if (process.argv.includes('--watch'))
+  watch(file, () => reconcile(file).catch((e) => console.error(e.message)));

@@ -40,7 +40,13 @@ async function startModelServer(name) {
     req.on('end', () => {
       const ok = req.method === 'POST' && req.url === `/model/${name}/:predict`;
       res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(ok ? { model: name, path: req.url, predictions: [JSON.parse(body).instances.length] } : { error: req.url }));
+      res.end(
+        JSON.stringify(
+          ok
+            ? { model: name, path: req.url, predictions: [JSON.parse(body).instances.length] }
+            : { error: req.url },
+        ),
+      );
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,7 +66,9 @@ async function sync() {
     [...models].map(([name, server]) => [`${name}.${NAMESPACE}`, `127.0.0.1:${server.address().port}`]),
   );
   const result = await gateway.apply(resolveOverrides(ir, addresses));
-  console.log(`apply: accepted=${result.accepted} models=[${[...models.keys()].join(',')}] routes=${countRoutes(ir)}`);
+  console.log(
+    `apply: accepted=${result.accepted} models=[${[...models.keys()].join(',')}] routes=${countRoutes(ir)}`,
+  );
 }
 
 function countRoutes(ir) {
@@ -84,9 +92,19 @@ async function predict(name, method = 'POST') {
   const res = await fetch(`http://127.0.0.1:${port}/models/${name}/`, {
     method,
     headers: { 'content-type': 'application/json' },
-    body: method === 'POST' ? JSON.stringify({ instances: [[0, 1], [1, 0]] }) : undefined,
+    body:
+      method === 'POST'
+        ? JSON.stringify({
+            instances: [
+              [0, 1],
+              [1, 0],
+            ],
+          })
+        : undefined,
   });
-  console.log(`${method} /models/${name}/ -> ${res.status} ${res.status === 200 ? await res.text() : ''}`.trimEnd());
+  console.log(
+    `${method} /models/${name}/ -> ${res.status} ${res.status === 200 ? await res.text() : ''}`.trimEnd(),
+  );
 }
 
 await sync(); // no models yet
@@ -103,7 +121,9 @@ await predict('mnist');
 await predict('resnet');
 
 if (process.argv.includes('--serve')) {
-  console.log(`serving; try: curl -X POST -d '{"instances":[[1]]}' http://127.0.0.1:${gateway.address().port}/models/resnet/`);
+  console.log(
+    `serving; try: curl -X POST -d '{"instances":[[1]]}' http://127.0.0.1:${gateway.address().port}/models/resnet/`,
+  );
   process.once('SIGINT', () => gateway.close().then(() => process.exit(0)));
 } else {
   await gateway.close();

@@ -1,8 +1,12 @@
+import { colorEnabled } from './color.js';
+
 /** Where a command writes and reads; injected so commands are testable in-process. */
 export interface CliIO {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   stdin: () => Promise<string>;
+  /** Colour diagnostics on stderr: set by the `gateway` binary for a terminal without NO_COLOR. */
+  color?: boolean;
 }
 
 /** Exit codes, documented in the CLI help: 0 ok, 1 invalid input, 2 usage error. */
@@ -17,6 +21,7 @@ export function processIO(): CliIO {
   return {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
+    color: colorEnabled(process.stderr, process.env),
     stdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -19,15 +19,43 @@ interface CommandEntry {
  * proxy or the gRPC stack.
  */
 const COMMANDS: CommandEntry[] = [
-  { words: ['validate'], summary: 'check resources; exit 1 with one line per error', load: () => import('./commands/validate.js') },
-  { words: ['compile'], summary: 'print the GatewayIR (-o json|yaml)', load: () => import('./commands/compile.js') },
-  { words: ['render', 'envoy'], summary: 'print Envoy v3 resources or a bootstrap', load: () => import('./commands/render-envoy.js') },
-  { words: ['render', 'kubernetes'], summary: 'print Kubernetes objects (--kind ingress|gateway-api|services|install)', load: () => import('./commands/render-kubernetes.js') },
-  { words: ['render', 'metallb'], summary: 'print MetalLB configuration (ConfigMap or CRDs)', load: () => import('./commands/render-metallb.js') },
+  {
+    words: ['validate'],
+    summary: 'check resources; exit 1 with one line per error',
+    load: () => import('./commands/validate.js'),
+  },
+  {
+    words: ['compile'],
+    summary: 'print the GatewayIR (-o json|yaml)',
+    load: () => import('./commands/compile.js'),
+  },
+  {
+    words: ['render', 'envoy'],
+    summary: 'print Envoy v3 resources or a bootstrap',
+    load: () => import('./commands/render-envoy.js'),
+  },
+  {
+    words: ['render', 'kubernetes'],
+    summary: 'print Kubernetes objects (--kind ingress|gateway-api|services|install)',
+    load: () => import('./commands/render-kubernetes.js'),
+  },
+  {
+    words: ['render', 'metallb'],
+    summary: 'print MetalLB configuration (ConfigMap or CRDs)',
+    load: () => import('./commands/render-metallb.js'),
+  },
   { words: ['metallb'], summary: 'metallb convert | allocate', load: () => import('./commands/metallb.js') },
   { words: ['serve'], summary: 'run the in-process gateway', load: () => import('./commands/serve.js') },
-  { words: ['xds'], summary: 'run the ADS server for Envoy and gRPC xDS clients', load: () => import('./commands/xds.js') },
-  { words: ['controller'], summary: 'watch a cluster and feed the proxy or the xDS server', load: () => import('./commands/controller.js') },
+  {
+    words: ['xds'],
+    summary: 'run the ADS server for Envoy and gRPC xDS clients',
+    load: () => import('./commands/xds.js'),
+  },
+  {
+    words: ['controller'],
+    summary: 'watch a cluster and feed the proxy or the xDS server',
+    load: () => import('./commands/controller.js'),
+  },
 ];
 
 const USAGE = `gateway <command> [options]
@@ -60,7 +88,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   const mod = await entry.load();
   const rest = argv.slice(entry.words.length);
   if ((rest.includes('--help') || rest.includes('-h')) && mod.help) {
-    io.stdout(mod.help.endsWith('\n') ? mod.help : `${mod.help}\n`);
+    io.stdout(withExitCodes(mod.help));
     return ExitCode.Ok;
   }
   try {
@@ -68,11 +96,19 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`gateway ${entry.words.join(' ')}: ${(err as Error).message}\n`);
-      if (mod.help) io.stderr(`\n${mod.help}\n`);
+      if (mod.help) io.stderr(`\n${withExitCodes(mod.help)}`);
       return ExitCode.Usage;
     }
     throw err;
   }
+}
+
+const EXIT_CODES = 'Exit codes: 0 ok, 1 invalid input, 2 usage error.';
+
+/** A command's help with the exit codes every command shares, unless it states them itself. */
+function withExitCodes(help: string): string {
+  const text = help.endsWith('\n') ? help : `${help}\n`;
+  return text.includes('Exit codes:') ? text : `${text}\n${EXIT_CODES}\n`;
 }
 
 declare const __GATEWAY_VERSION__: string | undefined;

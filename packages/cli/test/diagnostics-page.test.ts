@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdsServer } from '@gateway/envoy';
+import { type AdsServer, envoyProtoRoot, TYPE_URLS } from '@gateway/envoy';
+import * as grpc from '@grpc/grpc-js';
 import type { Gateway } from '@gateway/proxy';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,14 +50,53 @@ spec: { prefix: ${prefix}, service: ${service}${extra} }
 const BASE =
   mapping('quote', '/backend/', 'quote') +
   mapping('quote-canary', '/backend/', 'quote-canary', ', weight: 10') +
-  mapping('quote-dark', '/dark/', 'quote-canary', ', weight: 0') +
+  // A dark launch: the canary is deployed with weight 0 and must get no traffic.
+  mapping('dark', '/dark/', 'quote') +
+  mapping('dark-canary', '/dark/', 'quote-canary', ', weight: 0') +
   mapping('quote-api', '/api/v1/quote/', 'quote', ', rewrite: /quote/, host_rewrite: api.example.org') +
   mapping('limited', '/limited/', 'quote', ', gateway_sdk: { rate_limit: { requests_per_unit: 5, unit: minute } }');
 // An edit with a mistake: the page must name the resource, the field and the problem.
 const BROKEN = `${BASE}${mapping('bad-weight', '/oops/', 'quote', ', weight: 120')}`;
 const NEXT = `${BASE}${mapping('payments', '/payments/', 'quote')}`;
 
-function launch(profile: string): Promise<Browser> {
+/** A bare SotW ADS stream (real Envoy protos over gRPC), to play a client that NACKs. */
+function adsClient(port: number) {
+  const Req = envoyProtoRoot().lookupType('envoy.service.discovery.v3.DiscoveryRequest');
+  const Res = envoyProtoRoot().lookupType('envoy.service.discovery.v3.DiscoveryResponse');
+  const raw = (b: Buffer) => b;
+  const Client = grpc.makeGenericClientConstructor(
+    {
+      StreamAggregatedResources: {
+        path: '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        responseSerialize: raw,
+        responseDeserialize: raw,
+      },
+    },
+    'Ads',
+  );
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const stream = (
+    client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<Buffer, Buffer> }
+  ).StreamAggregatedResources();
+  const responses: Array<{ nonce: string }> = [];
+  stream.on('data', (b: Buffer) => responses.push(Res.decode(b) as unknown as { nonce: string }));
+  stream.on('error', () => {});
+  return {
+    responses,
+    send: (body: Record<string, unknown>) => stream.write(Buffer.from(Req.encode(Req.fromObject(body)).finish())),
+    close: () => {
+      stream.cancel();
+      client.close();
+    },
+  };
+}
+
+/** Chromium with a fresh profile (Playwright gives every launch its own temporary user-data-dir). */
+function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -68,7 +108,6 @@ function launch(profile: string): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   });
 }
@@ -85,7 +124,7 @@ describe('diagnostics page', () => {
     origin.listen(0, '127.0.0.1');
     await once(origin, 'listening');
     originPort = (origin.address() as AddressInfo).port;
-    browser = await launch(join(dir, 'profile'));
+    browser = await launch();
   });
 
   afterAll(async () => {
@@ -96,7 +135,7 @@ describe('diagnostics page', () => {
 
   /** Text of the requests cell of the route whose match contains `prefix`. */
   const countOf = (page: Page, prefix: string) =>
-    page.locator('tr', { hasText: `prefix ${prefix}` }).locator('[data-stats]').innerText();
+    page.locator('#routes tr', { hasText: `prefix ${prefix}` }).locator('[data-stats]').innerText();
 
   it('gateway serve: routes with effective shares, live counts, errors, reloads; screenshot', async () => {
     const file = join(dir, 'serve.yaml');
@@ -138,64 +177,60 @@ describe('diagnostics page', () => {
       await page.goto(`${admin}/diag`);
       expect(await page.locator('#version').innerText()).toBe(g.version);
       // Effective shares: the canary split and the weight-0 route (0%, never 100%).
-      const backend = page.locator('tr', { hasText: 'prefix /backend/' });
+      const backend = page.locator('#routes tr', { hasText: 'prefix /backend/' });
       expect(await backend.innerText()).toMatch(/90%\s*cluster_quote_default/);
       expect(await backend.innerText()).toMatch(/10%\s*cluster_quote_canary_default/);
-      expect(await page.locator('tr', { hasText: 'prefix /dark/' }).innerText()).toMatch(/0%/);
-      expect(await page.locator('tr', { hasText: 'prefix /dark/' }).innerText()).not.toMatch(/100%/);
-      const api = await page.locator('tr', { hasText: 'prefix /api/v1/quote/' }).innerText();
+      const dark = await page.locator('#routes tr', { hasText: 'prefix /dark/' }).innerText();
+      expect(dark).toMatch(/(^|\s)0%\s*cluster_quote_canary_default/);
+      expect(dark).toMatch(/100%\s*cluster_quote_default/);
+      const api = await page.locator('#routes tr', { hasText: 'prefix /api/v1/quote/' }).innerText();
       expect(api).toContain('rewrite prefix → /quote/');
       expect(api).toContain('host_rewrite api.example.org');
       expect(await countOf(page, '/api/v1/quote/')).toBe('3');
       // Live endpoint health from the proxy (the --resolve target).
-      expect(await page.locator('tr', { hasText: 'cluster_quote_default' }).first().innerText()).toContain(
+      expect(await page.locator('#clusters tr', { hasText: 'cluster_quote_default' }).innerText()).toContain(
         `127.0.0.1:${originPort}`,
       );
 
       // Counts update through the polling script, without a reload.
-      await page.evaluate(() => {
-        (window as unknown as { marker: number }).marker = 1;
-      });
+      await page.evaluate('window.marker = 1');
       for (let i = 0; i < 4; i++) await fetch(`${base}/api/v1/quote/y`);
-      await page.waitForFunction(
-        () =>
-          [...document.querySelectorAll('[data-stats]')].some(
-            (c) => c.closest('tr')?.textContent?.includes('prefix /api/v1/quote/') && c.textContent === '7',
-          ),
-        undefined,
-        { timeout: 10_000 },
-      );
-      expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+      await until(async () => (await countOf(page, '/api/v1/quote/')) === '7', 'the live count');
+      // Same document: the script updated the cell, the page was not reloaded.
+      expect(await page.evaluate('window.marker')).toBe(1);
 
       // A broken edit: still serving, the page shows the error and a rejected apply.
       const servingVersion = g.version;
       writeFileSync(file, BROKEN);
       await until(() => io.err.includes('change not applied'), 'broken edit rejected');
       await page.reload();
-      const errors = await page.locator('section', { hasText: 'Resource errors' }).innerText();
+      const errors = await page.locator('#errors').innerText();
       expect(errors).toContain('Mapping default/bad-weight');
       expect(errors).toContain('spec.weight');
-      expect(await page.locator('section', { hasText: 'Config history' }).innerText()).toContain('rejected');
+      expect(await page.locator('#history').innerText()).toContain('rejected');
       expect(await page.locator('#version').innerText()).toBe(servingVersion);
 
       // A good edit: the script sees the new version and reloads the page by itself.
-      await page.screenshot({ path: join(dir, 'before-reload.png'), fullPage: true });
+      await until(async () => (await page.locator('#live').innerText()).startsWith('live'), 'the live badge');
+      // The docs show this state: an error next to the route table and the history.
+      const brokenShot = join(dir, 'diagnostics-broken-edit.png');
+      await page.screenshot({ path: brokenShot, fullPage: true });
+      expect(statSync(brokenShot).size).toBeGreaterThan(10_000);
+      if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(brokenShot, DOCS_SCREENSHOT);
       writeFileSync(file, NEXT);
       await until(() => g.version !== servingVersion, 'new version applied');
-      await page.waitForFunction(
-        (v) => document.getElementById('version')?.textContent === v,
-        g.version,
-        { timeout: 10_000 },
+      await until(
+        async () => (await page.locator('#version').innerText().catch(() => '')) === g.version,
+        'the page to show the new version',
       );
-      expect(await page.locator('tr', { hasText: 'prefix /payments/' }).count()).toBe(1);
-      expect(await page.locator('section', { hasText: 'Resource errors' }).innerText()).not.toContain('bad-weight');
-      await page.waitForFunction(() => document.getElementById('live')?.textContent?.startsWith('live'));
+      expect(await page.locator('#routes tr', { hasText: 'prefix /payments/' }).count()).toBe(1);
+      expect(await page.locator('#errors').innerText()).not.toContain('bad-weight');
+      await until(async () => (await page.locator('#live').innerText()).startsWith('live'), 'the live badge');
       expect(scriptErrors).toEqual([]);
 
       const shot = join(dir, 'diagnostics.png');
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(10_000);
-      if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(shot, DOCS_SCREENSHOT);
       await page.close();
     } finally {
       stop.abort();
@@ -222,32 +257,32 @@ describe('diagnostics page', () => {
       const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
       await page.goto(`${url}/diag`);
       expect(await page.locator('header').innerText()).toContain('xDS server');
-      expect(await page.locator('tr', { hasText: 'prefix /backend/' }).innerText()).toMatch(/90%/);
+      expect(await page.locator('#routes tr', { hasText: 'prefix /backend/' }).innerText()).toMatch(/90%/);
 
-      // The server reports a client's NACK as an event; the page lists it with client and message.
-      server?.emit('nack', {
-        nodeId: 'envoy-<1>',
-        flavor: 'sotw',
-        typeUrl: 'type.googleapis.com/envoy.config.listener.v3.Listener',
-        kind: 'Listener',
-        version: 'v-old',
-        rejectedVersion: 'v-new',
-        nonce: '1',
-        code: 3,
-        message: 'Proto constraint validation failed <script>',
-      });
-      await page.waitForFunction(() => document.getElementById('nack-count')?.textContent === '1', undefined, {
-        timeout: 10_000,
-      });
+      // A client (a real ADS stream over gRPC) rejects the listeners it was sent.
+      const client = adsClient(server?.port as number);
+      try {
+        client.send({ type_url: TYPE_URLS.listener, node: { id: 'envoy-<1>' } });
+        await until(() => client.responses.length === 1, 'an LDS response');
+        client.send({
+          type_url: TYPE_URLS.listener,
+          response_nonce: client.responses[0]?.nonce,
+          error_detail: { code: 3, message: 'Proto constraint validation failed <script>' },
+        });
+        await until(() => (admin?.history.nacks.length ?? 0) === 1, 'the NACK recorded');
+      } finally {
+        client.close();
+      }
+      await until(async () => (await page.locator('#nack-count').innerText()) === '1', 'the NACK count to update');
       await page.reload();
-      const nacks = await page.locator('section', { hasText: 'xDS NACKs' }).innerText();
+      const nacks = await page.locator('#nacks').innerText();
       expect(nacks).toContain('envoy-<1>');
       expect(nacks).toContain('Proto constraint validation failed <script>');
 
       writeFileSync(file, BROKEN);
       await until(() => io.err.includes('change not applied'), 'broken edit rejected');
       await page.reload();
-      expect(await page.locator('section', { hasText: 'Resource errors' }).innerText()).toContain(
+      expect(await page.locator('#errors').innerText()).toContain(
         'Mapping default/bad-weight',
       );
       await page.close();

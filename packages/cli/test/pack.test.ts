@@ -58,7 +58,13 @@ beforeAll(async () => {
   await mkdir(app, { recursive: true });
   await writeFile(
     join(app, 'package.json'),
-    JSON.stringify({ name: 'pack-smoke', private: true, version: '0.0.0', dependencies, overrides: dependencies }),
+    JSON.stringify({
+      name: 'pack-smoke',
+      private: true,
+      version: '0.0.0',
+      dependencies,
+      overrides: dependencies,
+    }),
   );
   await run(
     'npm',
@@ -73,11 +79,11 @@ afterAll(async () => {
 
 function probeScript(kind: 'esm' | 'cjs', name: string, probe: string): string {
   const load =
-    kind === 'esm'
-      ? `const m = await import('@gateway/${name}');`
-      : `const m = require('@gateway/${name}');`;
+    kind === 'esm' ? `const m = await import('@gateway/${name}');` : `const m = require('@gateway/${name}');`;
   const body = `${load} if (typeof m.${probe} !== 'function') { console.error('missing ${probe}'); process.exit(1); } console.log(Object.keys(m).length);`;
-  return kind === 'esm' ? body : `(async () => { ${body} })().catch((e) => { console.error(e); process.exit(1); });`;
+  return kind === 'esm'
+    ? body
+    : `(async () => { ${body} })().catch((e) => { console.error(e); process.exit(1); });`;
 }
 
 describe('packed packages', () => {

@@ -130,6 +130,28 @@ describe('HTTP/2 and TLS termination with SNI', () => {
     expect(seen.headers['x-forwarded-proto']).toBe('http');
   });
 
+  it('streams request bodies from HTTP/2 clients to HTTP/1.1 upstreams', async () => {
+    const body = await new Promise<string>((resolve, reject) => {
+      const session = http2.connect(`http://127.0.0.1:${httpPort}`);
+      session.on('error', reject);
+      const stream = session.request({ ':path': '/upload', ':method': 'POST', 'content-type': 'text/plain' });
+      let data = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => {
+        data += d;
+      });
+      stream.on('end', () => {
+        session.close();
+        resolve(data);
+      });
+      stream.write('part one, ');
+      setTimeout(() => stream.end('part two'), 20);
+    });
+    const seen = JSON.parse(body);
+    expect(seen.method).toBe('POST');
+    expect(seen.body).toBe('part one, part two');
+  });
+
   it('serves HTTP/2 over TLS (ALPN h2) with the certificate chosen by SNI', async () => {
     const ra = await h2Get(
       `https://127.0.0.1:${httpsPort}`,

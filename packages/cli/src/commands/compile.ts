@@ -15,8 +15,9 @@ Options:
   -o, --output <format>       json (default) or yaml
 ${LOAD_HELP}
 
-Example:
-  gateway compile -f examples/quickstart/gateway.yaml -o yaml`;
+Examples:
+  gateway compile -f examples/quickstart/gateway.yaml -o yaml
+  gateway compile -f mappings/ --gateway-namespace ambassador > ir.json`;
 
 /** `gateway compile`: print the IR. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -40,7 +41,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io,
   );
   const all = [...result.loadDiagnostics, ...result.diagnostics];
-  for (const d of printable(all, values.verbose === true)) io.stderr(`${diagnosticLine(d)}\n`);
+  for (const d of printable(all, values.verbose === true)) io.stderr(`${diagnosticLine(d, io.color)}\n`);
   const json = stableStringify(result.ir, 2);
   io.stdout(format === 'json' ? `${json}\n` : stringify(JSON.parse(json), { lineWidth: 0 }));
   return all.some((d) => d.severity === 'error') ? ExitCode.Invalid : ExitCode.Ok;

@@ -42,7 +42,8 @@ Options:
       --debounce-ms <n>            quiet period before recompiling (default: 50)
       --verbose                    log every watch reconnect and reconcile
 
-Example:
+Examples:
+  gateway controller --kubeconfig ~/.kube/config --namespace shop --sink xds --listen 127.0.0.1:18000
   gateway controller --namespace shop --ingress-class gateway --sink proxy --listen 0.0.0.0:8080 \\
     --admin 0.0.0.0:8877 --publish-service gateway-system/gateway --lease-namespace gateway-system`;
 

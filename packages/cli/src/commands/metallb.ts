@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type Diagnostic, formatDiagnostic, stableStringify } from '@gateway/core';
+import { type Diagnostic, formatDiagnostic } from '@gateway/core';
 import {
   allocate,
   convertConfigMapToCRDs,
@@ -8,14 +8,16 @@ import {
   type MetalLBConfig,
   type MetalLBInputs,
 } from '@gateway/metallb';
+import { paint } from '../color.js';
 import { readInputs } from '../inputs.js';
 import { type CliIO, ExitCode, UsageError } from '../io.js';
+import { formatData, formatObjects, OUTPUT_OPTION, outputFormat, yamlObjects } from '../output.js';
 
 /** Prints diagnostics on stderr: errors as `<Kind> <ns>/<name>: <path>: <message>`, others prefixed by severity. */
 export function printDiagnostics(io: CliIO, diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) {
     const line = formatDiagnostic(d);
-    io.stderr(d.severity === 'error' ? `${line}\n` : `${d.severity}: ${line}\n`);
+    io.stderr(`${paint(d.severity === 'error' ? line : `${d.severity}: ${line}`, d.severity, io.color)}\n`);
   }
 }
 
@@ -49,6 +51,8 @@ export const help = `gateway metallb <convert|allocate> -f <file|dir|-> [-f …]
 
 Options:
   -f, --file <path>        input file, directory or - for stdin (repeatable)
+  -o, --output <format>    convert: yaml (default) or json (a v1 List);
+                           allocate: json (default) or yaml
   --lb-class <class>       allocate: the class MetalLB runs with (--lb-class); default: only
                            Services without spec.loadBalancerClass
   -h, --help               show this help
@@ -58,7 +62,9 @@ objects in the input feed serviceAllocation.namespaceSelectors. Exit 1 on invali
 
 Examples:
   gateway metallb convert -f configmap.yaml > crds.yaml
+  gateway metallb convert -f configmap.yaml -o json
   gateway metallb allocate -f pools.yaml -f services/
+  gateway metallb allocate -f pools.yaml -f services.yaml -o yaml
 `;
 
 /**
@@ -72,9 +78,14 @@ Examples:
 export async function runConvert(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { file: { type: 'string', short: 'f', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      file: { type: 'string', short: 'f', multiple: true },
+      ...OUTPUT_OPTION,
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
+  const format = outputFormat(values.output, 'yaml');
   if (values.help) {
     io.stdout(help);
     return ExitCode.Ok;
@@ -93,7 +104,7 @@ export async function runConvert(argv: string[], io: CliIO): Promise<number> {
   const diagnostics = [...inputs.diagnostics, ...result.diagnostics];
   printDiagnostics(io, diagnostics);
   if (hasErrors(diagnostics)) return ExitCode.Invalid;
-  io.stdout(result.yaml);
+  io.stdout(format === 'yaml' ? result.yaml : formatObjects(yamlObjects(result.yaml), 'json'));
   return ExitCode.Ok;
 }
 
@@ -111,10 +122,12 @@ export async function runAllocate(argv: string[], io: CliIO): Promise<number> {
     options: {
       file: { type: 'string', short: 'f', multiple: true },
       'lb-class': { type: 'string' },
+      ...OUTPUT_OPTION,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
+  const format = outputFormat(values.output, 'json');
   if (values.help) {
     io.stdout(help);
     return ExitCode.Ok;
@@ -143,7 +156,7 @@ export async function runAllocate(argv: string[], io: CliIO): Promise<number> {
   const plan = allocate(config, inputs.services, opts);
   const all = [...diagnostics, ...plan.diagnostics];
   printDiagnostics(io, all);
-  io.stdout(`${stableStringify({ ...plan, diagnostics: all }, 2)}\n`);
+  io.stdout(formatData({ ...plan, diagnostics: all }, format));
   return hasErrors(all) ? ExitCode.Invalid : ExitCode.Ok;
 }
 

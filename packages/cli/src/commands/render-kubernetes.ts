@@ -12,14 +12,15 @@ import {
 } from '@gateway/kubernetes';
 import type { CliIO } from '../io.js';
 import { ExitCode, UsageError } from '../io.js';
+import { formatObjects, OUTPUT_OPTION, type OutputFormat, outputFormat } from '../output.js';
 import { diagnosticLine, LOAD_HELP, LOAD_OPTIONS, loadAndCompile, printable } from './shared-load.js';
 
 const KINDS = ['ingress', 'gateway-api', 'services', 'install'] as const;
 type Kind = (typeof KINDS)[number];
 
-export const help = `gateway render kubernetes -f <file|dir|->... --kind ingress|gateway-api|services|install [options]
+export const help = `gateway render kubernetes -f <file|dir|->... --kind ingress|gateway-api|services|install [-o yaml|json] [options]
 
-Prints Kubernetes objects for the inputs as multi-document YAML:
+Prints Kubernetes objects for the inputs as multi-document YAML (or, with -o json, one v1 List):
   ingress      networking.k8s.io/v1 Ingresses (one per backend namespace) and the IngressClass
   gateway-api  gateway.networking.k8s.io/v1 Gateway, HTTPRoutes and GRPCRoutes
   services     v1 Services for the upstreams (--annotated: Services carrying their Mappings in
@@ -33,6 +34,7 @@ Exit code 1 when the inputs have errors (or, with --strict, when anything was no
 
 Options:
       --kind <kind>             what to print (required)
+  -o, --output <format>         yaml (default) or json
       --strict                  exit 1 when a route or feature could not be expressed
       --service-namespace <ns>  namespaces that exist in the cluster: name.ns upstreams there are
                                 Services, not external hosts; repeatable
@@ -56,6 +58,7 @@ ${LOAD_HELP}
 
 Examples:
   gateway render kubernetes -f mappings/ --kind gateway-api --gateway-class envoy
+  gateway render kubernetes -f mappings/ --kind ingress -o json | jq '.items[].kind'
   gateway render kubernetes --kind install --image registry.example/gateway:1.0.0 --metallb-pool public`;
 
 /** `gateway render kubernetes`. */
@@ -65,6 +68,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     options: {
       ...LOAD_OPTIONS,
       kind: { type: 'string' },
+      ...OUTPUT_OPTION,
       strict: { type: 'boolean' },
       'service-namespace': { type: 'string', multiple: true },
       'controller-name': { type: 'string' },
@@ -86,6 +90,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     allowPositionals: false,
     strict: true,
   });
+  const format = outputFormat(values.output, 'yaml');
   const kind = values.kind as Kind | undefined;
   if (!kind || !KINDS.includes(kind))
     throw new UsageError(`--kind must be one of ${KINDS.join(', ')}, got "${values.kind ?? ''}"`);
@@ -124,7 +129,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ...(serviceType ? { serviceType: serviceType as 'NodePort' | 'LoadBalancer' } : {}),
       ...(metallb ? { metallb } : {}),
     });
-    return finish(result, [], io, verbose, values.strict === true);
+    return finish(result, [], io, verbose, values.strict === true, format);
   }
 
   const compiled = await loadAndCompile(
@@ -167,7 +172,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ? emitAnnotatedServices(compiled.resources, settings)
       : emitServices(compiled.ir, settings);
   }
-  return finish(result, inputDiagnostics, io, verbose, values.strict === true);
+  return finish(result, inputDiagnostics, io, verbose, values.strict === true, format);
 }
 
 function finish(
@@ -176,10 +181,11 @@ function finish(
   io: CliIO,
   verbose: boolean,
   strict: boolean,
+  format: OutputFormat,
 ): number {
   const all = [...inputDiagnostics, ...result.diagnostics];
-  for (const d of printable(all, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
-  io.stdout(toYamlDocuments(result.objects));
+  for (const d of printable(all, verbose)) io.stderr(`${diagnosticLine(d, io.color)}\n`);
+  io.stdout(format === 'yaml' ? toYamlDocuments(result.objects) : formatObjects(result.objects, 'json'));
   if (all.some((d) => d.severity === 'error')) return ExitCode.Invalid;
   if (strict && result.diagnostics.some((d) => d.severity === 'warning')) return ExitCode.Invalid;
   return ExitCode.Ok;

@@ -7,9 +7,10 @@ import {
   validateMetalLB,
 } from '@gateway/metallb';
 import { type CliIO, ExitCode, UsageError } from '../io.js';
+import { formatObjects, OUTPUT_OPTION, outputFormat, yamlObjects } from '../output.js';
 import { hasErrors, printDiagnostics, readMetalLBInputs } from './metallb.js';
 
-export const help = `gateway render metallb -f <file|dir|-> [-f …] [--format crds|configmap]
+export const help = `gateway render metallb -f <file|dir|-> [-f …] [--format crds|configmap] [-o yaml|json]
 
 Prints MetalLB configuration as YAML. The input is MetalLB's legacy ConfigMap
 (metallb-system/config, key config) or its CRDs (IPAddressPool, BGPPeer, BGPAdvertisement,
@@ -17,6 +18,7 @@ L2Advertisement, Community, BFDProfile); the output is either format.
 
 Options:
   -f, --file <path>     input file, directory or - for stdin (repeatable)
+  -o, --output <format> yaml (default) or json (a v1 List)
   --format <format>     crds (default): metallb.io CRDs; configmap: the legacy ConfigMap
                         (fields the ConfigMap cannot express are dropped with a warning)
   -h, --help            show this help
@@ -26,6 +28,7 @@ Problems go to stderr as '<Kind> <namespace>/<name>: <path>: <message>'; exit 1 
 Examples:
   gateway render metallb -f metallb-config.yaml                    # ConfigMap -> CRDs
   gateway render metallb -f pools/ --format configmap              # CRDs -> ConfigMap
+  gateway render metallb -f metallb-config.yaml -o json            # CRDs as a JSON List
 `;
 
 /**
@@ -43,6 +46,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     options: {
       file: { type: 'string', short: 'f', multiple: true },
       format: { type: 'string', default: 'crds' },
+      ...OUTPUT_OPTION,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -56,6 +60,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   if (format !== 'crds' && format !== 'configmap') {
     throw new UsageError(`unknown --format ${JSON.stringify(format)}: expected crds or configmap`);
   }
+  const outputAs = outputFormat(values.output, 'yaml');
   const inputs = await readMetalLBInputs(values.file ?? [], io);
   const diagnostics = [...inputs.diagnostics];
   if (inputs.legacy && inputs.crds) {
@@ -90,6 +95,6 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   printDiagnostics(io, diagnostics);
   if (hasErrors(diagnostics)) return ExitCode.Invalid;
-  io.stdout(output);
+  io.stdout(outputAs === 'yaml' ? output : formatObjects(yamlObjects(output), 'json'));
   return ExitCode.Ok;
 }

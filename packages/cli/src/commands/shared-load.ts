@@ -6,6 +6,7 @@ import {
   loadYaml,
   type Resource,
 } from '@gateway/core';
+import { paint } from '../color.js';
 import { readInputs } from '../inputs.js';
 import type { CliIO } from '../io.js';
 
@@ -47,11 +48,11 @@ export async function loadAndCompile(
  * `<Kind> <namespace>/<name>: <path>: <message>`, with the source location appended; warnings
  * and notices carry a `warning:` / `notice:` prefix so error lines stay greppable.
  */
-export function diagnosticLine(d: Diagnostic): string {
+export function diagnosticLine(d: Diagnostic, color?: boolean): string {
   const base = formatDiagnostic({ ...d, source: undefined });
   const where = d.source ? ` (${d.source.file ?? '-'}:${d.source.line}:${d.source.column})` : '';
   const prefix = d.severity === 'error' ? '' : `${d.severity}: `;
-  return `${prefix}${base}${where}`;
+  return paint(`${prefix}${base}${where}`, d.severity, color);
 }
 
 /** Diagnostics worth printing: errors and warnings always, notices with --verbose. */

@@ -13,8 +13,9 @@ Warnings (and notices with --verbose) are printed with a prefix and do not fail.
 Options:
 ${LOAD_HELP}
 
-Example:
-  gateway validate -f mappings/ -f extra.yaml`;
+Examples:
+  gateway validate -f mappings/ -f extra.yaml
+  kubectl get mappings.getambassador.io -A -o yaml | gateway validate -f -`;
 
 /** `gateway validate`: load + validate + compile (cross-resource checks such as canary weights). */
 export async function run(argv: string[], io: CliIO): Promise<number> {
@@ -30,7 +31,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     io,
   );
   const all = [...result.loadDiagnostics, ...result.diagnostics];
-  for (const d of printable(all, values.verbose === true)) io.stderr(`${diagnosticLine(d)}\n`);
+  for (const d of printable(all, values.verbose === true)) io.stderr(`${diagnosticLine(d, io.color)}\n`);
   const errors = all.filter((d) => d.severity === 'error').length;
   const warnings = all.filter((d) => d.severity === 'warning').length;
   if (errors > 0) return ExitCode.Invalid;

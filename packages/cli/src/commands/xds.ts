@@ -30,8 +30,9 @@ Options:
       --watch                 reload when an input file changes
 ${LOAD_HELP}
 
-Example:
-  gateway xds -f gateway.yaml --listen 0.0.0.0:18000 --watch`;
+Examples:
+  gateway xds -f gateway.yaml --listen 0.0.0.0:18000 --watch
+  gateway render envoy -f gateway.yaml --bootstrap --ads 127.0.0.1:18000 > envoy.json && envoy -c envoy.json`;
 
 /** Hooks for embedding and tests. */
 export interface XdsRunOptions {

@@ -240,11 +240,19 @@ function localRateLimit(spec: MappingSpec): IRLocalRateLimit | undefined {
   const rl = spec.gatewaySdk?.rateLimit;
   if (!rl) return undefined;
   const unitMs = rl.unit === 'hour' ? 3_600_000 : rl.unit === 'minute' ? 60_000 : 1000;
+  const shared = rl.shared && {
+    backend: 'redis' as const,
+    ...(rl.shared.failureModeDeny !== undefined ? { failureModeDeny: rl.shared.failureModeDeny } : {}),
+    prefix: rl.shared.prefix ?? 'gateway:rl:',
+    url: rl.shared.redisUrl,
+  };
+  // Keys in sorted order: the IR is serialised without re-sorting.
   return {
-    descriptors: [],
+    descriptors: (rl.by ?? []).map(specifierEntry).filter((e): e is IRRateLimitEntry => e !== undefined),
     fillIntervalMs: unitMs,
     maxTokens: rl.burst ?? rl.requestsPerUnit,
     responseHeaders: rl.responseHeaders !== false,
+    ...(shared ? { shared } : {}),
     tokensPerFill: rl.requestsPerUnit,
   };
 }

@@ -76,7 +76,7 @@ const SCRIPT = `
       live.className = 'badge ok';
     }).catch(function(){ set(live, 'disconnected'); live.className = 'badge bad'; });
   }
-  if (every > 0) setInterval(tick, every);
+  if (every > 0) { tick(); setInterval(tick, every); }
 })();
 `;
 
@@ -84,9 +84,9 @@ function badge(kind: 'ok' | 'bad' | 'warn' | 'unk', text: string): string {
   return `<span class="badge ${kind}">${escapeHtml(text)}</span>`;
 }
 
-function section(title: string, count: number | string, body: string, id?: string): string {
-  const n = `<span class="n"${id ? ` id="${id}"` : ''}>${escapeHtml(count)}</span>`;
-  return `<section><h2>${escapeHtml(title)} ${n}</h2>${body}</section>`;
+function section(id: string, title: string, count: number | string, body: string, countId?: string): string {
+  const n = `<span class="n"${countId ? ` id="${countId}"` : ''}>${escapeHtml(count)}</span>`;
+  return `<section id="${id}"><h2>${escapeHtml(title)} ${n}</h2>${body}</section>`;
 }
 
 function table(head: string[], rows: string[], empty: string): string {
@@ -218,6 +218,7 @@ export function renderDiagnosticsPage(snapshot: DiagnosticsSnapshot, options: Re
   const sections: string[] = [];
   sections.push(
     section(
+      'errors',
       'Resource errors',
       `${errorCount} error${errorCount === 1 ? '' : 's'}, ${s.errors.length - errorCount} warning${
         s.errors.length - errorCount === 1 ? '' : 's'
@@ -227,6 +228,7 @@ export function renderDiagnosticsPage(snapshot: DiagnosticsSnapshot, options: Re
   );
   sections.push(
     section(
+      'routes',
       'Routes',
       `${s.routes.length} in match order`,
       table(
@@ -238,6 +240,7 @@ export function renderDiagnosticsPage(snapshot: DiagnosticsSnapshot, options: Re
   );
   sections.push(
     section(
+      'clusters',
       'Clusters',
       s.clusters.length,
       table(['cluster', 'discovery', 'endpoints', 'circuit breaker'], clusterRows(s.clusters), 'No clusters.'),
@@ -246,6 +249,7 @@ export function renderDiagnosticsPage(snapshot: DiagnosticsSnapshot, options: Re
   if (s.plane === 'xds' || s.nacks.length > 0) {
     sections.push(
       section(
+        'nacks',
         'xDS NACKs',
         s.nacks.length,
         table(
@@ -260,6 +264,7 @@ export function renderDiagnosticsPage(snapshot: DiagnosticsSnapshot, options: Re
   if (s.clients) {
     sections.push(
       section(
+        'clients',
         'Connected xDS clients',
         s.clients.length,
         table(
@@ -277,6 +282,7 @@ export function renderDiagnosticsPage(snapshot: DiagnosticsSnapshot, options: Re
   }
   sections.push(
     section(
+      'history',
       'Config history',
       s.history.length,
       table(
@@ -290,7 +296,7 @@ export function renderDiagnosticsPage(snapshot: DiagnosticsSnapshot, options: Re
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<link rel="icon" href="data:,"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><header><h1>${escapeHtml(title)}</h1><span class="meta">${escapeHtml(plane)}</span>
 <span>${status}</span><span class="meta">version <code id="version">${escapeHtml(s.version || '–')}</code></span>
 <span class="meta">rendered <span class="mono">${escapeHtml(s.generatedAt)}</span></span>
@@ -324,7 +330,7 @@ export function diagnosticsPageResponse(
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
-      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     },
     body: renderDiagnosticsPage(snapshot, { ...options, nonce }),
   };

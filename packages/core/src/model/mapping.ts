@@ -3,6 +3,7 @@ import type {
   CircuitBreakerSpec,
   CorsSpec,
   KeepaliveSpec,
+  LabelSpecifier,
   LabelsSpec,
   LoadBalancerSpec,
   ResourceOf,
@@ -38,6 +39,18 @@ export interface MappingSdkExtension {
     unit: 'second' | 'minute' | 'hour';
     burst?: number;
     responseHeaders?: boolean;
+    /**
+     * Key the bucket by request values, with the same specifiers as `labels`
+     * (`remote_address`, `request_headers`, `generic_key`): one bucket per distinct descriptor.
+     * Absent: one bucket for the route.
+     */
+    by?: LabelSpecifier[];
+    /**
+     * Share the limit across gateway replicas through Redis (in-process proxy only; Envoy keeps a
+     * per-instance bucket). `failureModeDeny`: refuse requests while Redis is unreachable
+     * (default false: allow them and log).
+     */
+    shared?: { redisUrl: string; prefix?: string; failureModeDeny?: boolean };
   };
   /**
    * Path matching semantics for `prefix` (used by the Ingress loader): `segment` makes `/foo`

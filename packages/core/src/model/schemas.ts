@@ -137,6 +137,8 @@ export const mappingSchema = obj({
       unit: req(oneOf('second', 'minute', 'hour')),
       burst: int(1),
       responseHeaders: bool(),
+      by: list(labelSpecifier),
+      shared: obj({ redisUrl: req(str(true)), prefix: str(), failureModeDeny: bool() }),
     }),
     prefixMatch: oneOf('string', 'segment'),
   }),

@@ -93,14 +93,39 @@ function write(value: unknown): string | undefined {
 
 /**
  * First 16 hex chars of sha256 over the stable JSON of `value`, i.e.
- * `sha256(stableStringify(value))`. The JSON is fed to the hash piece by piece (one piece per
- * canonical subtree of bounded size), so hashing a large IR never materialises its whole text.
+ * `sha256(stableStringify(value))`. The JSON is fed to the hash in batches of bounded size (one
+ * piece per canonical subtree), so hashing a large IR never materialises its whole text; a
+ * subtree that occurs several times (an IR route served by several virtual hosts) is serialised
+ * once.
+ *
+ * @example
+ * ```ts
+ * contentHash({ b: 1, a: 2 }) === contentHash({ a: 2, b: 1 }); // true
+ * ```
  */
 export function contentHash(value: unknown): string {
   const hash = createHash('sha256');
   if (value === null || typeof value !== 'object') hash.update(stableStringify(value));
-  else feed(hash, value);
+  else {
+    const sink = new HashSink(hash);
+    feed(sink, value, new Map());
+    sink.flush();
+  }
   return hash.digest('hex').slice(0, 16);
+}
+
+/** Batches small pieces so the hash sees one `update` per ~64 KiB instead of one per token. */
+class HashSink {
+  private buffer = '';
+  constructor(private readonly hash: Hash) {}
+  put(s: string): void {
+    this.buffer += s;
+    if (this.buffer.length > 65536) this.flush();
+  }
+  flush(): void {
+    if (this.buffer !== '') this.hash.update(this.buffer);
+    this.buffer = '';
+  }
 }
 
 /** Subtrees up to this many nodes are serialised in one native JSON.stringify call. */
@@ -132,42 +157,54 @@ function canonicalSize(value: unknown, budget: number): number {
   return n;
 }
 
-function feed(hash: Hash, value: object): void {
+/** Writes the stable JSON of `value` to `sink`; `memo` holds the text of subtrees already written. */
+function feed(sink: HashSink, value: object, memo: Map<object, string>): void {
+  const seen = memo.get(value);
+  if (seen !== undefined) {
+    sink.put(seen);
+    return;
+  }
   const size = canonicalSize(value, CHUNK_NODES);
   if (size >= 0 && size <= CHUNK_NODES) {
-    hash.update(JSON.stringify(value));
+    const text = JSON.stringify(value);
+    memo.set(value, text);
+    sink.put(text);
     return;
   }
   if (size < 0 && isSmall(value)) {
-    hash.update(write(value) as string);
+    const text = write(value) as string;
+    memo.set(value, text);
+    sink.put(text);
     return;
   }
-  const part = (v: unknown): string | undefined =>
-    v === null || typeof v !== 'object' ? JSON.stringify(v) : undefined;
   if (Array.isArray(value)) {
-    hash.update('[');
+    sink.put('[');
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) hash.update(',');
+      if (i > 0) sink.put(',');
       const v = value[i];
-      if (v !== null && typeof v === 'object') feed(hash, v);
-      else hash.update(part(v) ?? 'null');
+      if (v !== null && typeof v === 'object') feed(sink, v, memo);
+      else sink.put(JSON.stringify(v) ?? 'null');
     }
-    hash.update(']');
+    sink.put(']');
     return;
   }
-  hash.update('{');
+  sink.put('{');
   let first = true;
   for (const key of keyOrder(value)) {
     const v = (value as Record<string, unknown>)[key];
     if (v === undefined) continue;
-    const text = v !== null && typeof v === 'object' ? undefined : part(v);
-    if (text === undefined && (v === null || typeof v !== 'object')) continue; // functions, symbols
-    hash.update(`${first ? '' : ','}${JSON.stringify(key)}:`);
+    if (v !== null && typeof v === 'object') {
+      sink.put(`${first ? '' : ','}${JSON.stringify(key)}:`);
+      first = false;
+      feed(sink, v, memo);
+      continue;
+    }
+    const text = JSON.stringify(v);
+    if (text === undefined) continue; // functions, symbols
+    sink.put(`${first ? '' : ','}${JSON.stringify(key)}:${text}`);
     first = false;
-    if (text !== undefined) hash.update(text);
-    else feed(hash, v as object);
   }
-  hash.update('}');
+  sink.put('}');
 }
 
 /** True when a (non-canonical) subtree is small enough to serialise in one go. */

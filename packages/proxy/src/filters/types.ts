@@ -47,7 +47,13 @@ export interface FilterContext {
 /** A filter either lets the request continue or answers it. */
 export type FilterOutcome =
   | { kind: 'continue' }
-  | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string | Buffer; reason: string };
+  | {
+      kind: 'respond';
+      status: number;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
+      reason: string;
+    };
 
 export interface HttpFilter {
   /** Envoy-style filter name, e.g. `envoy.filters.http.jwt_authn`, used in logs and metrics. */
@@ -64,5 +70,9 @@ export type HttpFilterFactory = (ir: GatewayIR, deps: FilterDeps) => HttpFilter 
 export interface FilterDeps {
   /** Picks an endpoint of the named cluster (same load balancing as the router). */
   resolveCluster(cluster: string): { host: string; port: number; tls: boolean } | undefined;
-  log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  log: {
+    info(obj: object, msg?: string): void;
+    warn(obj: object, msg?: string): void;
+    error(obj: object, msg?: string): void;
+  };
 }

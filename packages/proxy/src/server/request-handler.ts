@@ -100,7 +100,8 @@ export interface RoutedRequest {
 
 export type PrepareResult =
   | { ok: true; routed: RoutedRequest }
-  | { ok: false; status: number; reason: string; location?: string };
+  /** `code` is a short metrics label; `reason` a human sentence for the response body and logs. */
+  | { ok: false; status: number; code: string; reason: string; location?: string };
 
 /** Framing checks, normalisation, forwarding info and routing. Pure apart from reading `req`. */
 export function prepareRequest(
@@ -110,25 +111,44 @@ export function prepareRequest(
   http2: boolean,
 ): PrepareResult {
   const table = cfg.tables.get(lc.name);
-  if (table === undefined) return { ok: false, status: 404, reason: 'no-listener-config' };
+  if (table === undefined)
+    return {
+      ok: false,
+      status: 404,
+      code: 'no-listener-config',
+      reason: 'no configuration for this listener',
+    };
   const settings = cfg.settings;
   const headers = req.headers;
-  if (!http2 && hasDuplicateHost(req.rawHeaders)) return { ok: false, status: 400, reason: 'duplicate-host' };
+  if (!http2 && hasDuplicateHost(req.rawHeaders))
+    return { ok: false, status: 400, code: 'duplicate-host', reason: 'duplicate Host header' };
   const target = normalizeTarget(req.url ?? '/', settings);
-  if (target.ok === false) return { ok: false, status: target.status, reason: target.reason };
+  if (target.ok === false)
+    return { ok: false, status: target.status, code: 'bad-path', reason: target.reason };
   if (target.ok === 'redirect')
-    return { ok: false, status: 307, reason: 'unescaped-slash-redirect', location: target.location };
+    return {
+      ok: false,
+      status: 307,
+      code: 'unescaped-slash-redirect',
+      reason: 'path had escaped slashes',
+      location: target.location,
+    };
   let authority = (http2 ? (headers[':authority'] as string | undefined) : undefined) ?? headers.host ?? '';
   if (target.authority !== undefined) {
     if (authority !== '' && authority.toLowerCase() !== target.authority.toLowerCase()) {
-      return { ok: false, status: 400, reason: 'absolute-form authority does not match Host' };
+      return {
+        ok: false,
+        status: 400,
+        code: 'bad-authority',
+        reason: 'absolute-form authority does not match Host',
+      };
     }
     authority = target.authority;
   }
   if (authority === '' && req.httpVersion === '1.1')
-    return { ok: false, status: 400, reason: 'missing-host' };
+    return { ok: false, status: 400, code: 'missing-host', reason: 'missing Host header' };
   if (settings.headersWithUnderscoresAction === 'reject' && underscoreHeaders(headers).length > 0) {
-    return { ok: false, status: 400, reason: 'header-with-underscore' };
+    return { ok: false, status: 400, code: 'header-with-underscore', reason: 'header name with underscore' };
   }
   const scheme = lc.tls ? 'https' : 'http';
   const forwarded = computeForwarded(
@@ -138,7 +158,8 @@ export function prepareRequest(
     headers['x-forwarded-proto'],
     settings,
   );
-  if (!cfg.ipFilter.allowed(forwarded.client)) return { ok: false, status: 403, reason: 'ip-denied' };
+  if (!cfg.ipFilter.allowed(forwarded.client))
+    return { ok: false, status: 403, code: 'ip-denied', reason: 'client address not allowed' };
   const model = table.listener.securityModel;
   const secure = model === 'SECURE' ? true : model === 'INSECURE' ? false : forwarded.proto === 'https';
   const host = normalizeAuthority(authority, settings.stripHostPort);
@@ -244,7 +265,7 @@ class Exchange implements UpstreamSink {
   run(): void {
     const prepared = prepareRequest(this.lc, this.cfg, this.req, this.http2);
     if (!prepared.ok) {
-      this.lc.host.metrics.rejected(prepared.reason.split(' ')[0] as string);
+      this.lc.host.metrics.rejected(prepared.code);
       if (prepared.location !== undefined) {
         this.sendLocal(prepared.status, { location: prepared.location }, undefined, prepared.reason);
       } else {

@@ -95,7 +95,12 @@ export interface PickedEndpoint {
  */
 export interface UpstreamSink {
   /** Final response headers (after any retries); hop-by-hop headers may still be present. */
-  onResponse(statusCode: number, headers: Record<string, string | string[]>, endpoint: string, retries: number): void;
+  onResponse(
+    statusCode: number,
+    headers: Record<string, string | string[]>,
+    endpoint: string,
+    retries: number,
+  ): void;
   /** A body chunk. Return false to pause the upstream until {@link UpstreamCall.resume}. */
   onData(chunk: Buffer): boolean;
   /** The body ended; trailers are `{}` when there were none (gRPC `grpc-status` lives here). */
