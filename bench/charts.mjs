@@ -24,7 +24,11 @@ const CHARTS = [
     title: 'Load + compile time by number of Mappings',
     unit: 'ms',
     lowerIsBetter: true,
-    bars: (r) => r.results.map((x) => ({ label: `${x.mappings.toLocaleString('en-US')} Mappings`, value: x.loadCompileMs })),
+    bars: (r) =>
+      r.results.map((x) => ({
+        label: `${x.mappings.toLocaleString('en-US')} Mappings`,
+        value: x.loadCompileMs,
+      })),
   },
   {
     file: 'xds.json',
@@ -32,7 +36,8 @@ const CHARTS = [
     title: 'IR → Envoy resources, translate + encode (median)',
     unit: 'ms',
     lowerIsBetter: true,
-    bars: (r) => r.encode.map((x) => ({ label: `${x.routes.toLocaleString('en-US')} routes`, value: x.totalMsMedian })),
+    bars: (r) =>
+      r.encode.map((x) => ({ label: `${x.routes.toLocaleString('en-US')} routes`, value: x.totalMsMedian })),
   },
   {
     file: 'proxy.json',
@@ -61,7 +66,8 @@ const CHARTS = [
     title: 'Controller: change to applied config, p99 after debounce',
     unit: 'ms',
     lowerIsBetter: true,
-    bars: (r) => r.results.map((x) => ({ label: x.label.replace(/ \(.*\)$/, ''), value: x.afterDebounceMs.p99 })),
+    bars: (r) =>
+      r.results.map((x) => ({ label: x.label.replace(/ \(.*\)$/, ''), value: x.afterDebounceMs.p99 })),
   },
   {
     file: 'metallb.json',
@@ -74,7 +80,10 @@ const CHARTS = [
 ];
 
 const escapeXml = (s) =>
-  String(s).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
+  String(s).replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c],
+  );
 
 /** A "nice" axis maximum: 1, 2, 2.5 or 5 times a power of ten, at least `max`. */
 function niceMax(max) {

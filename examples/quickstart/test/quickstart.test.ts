@@ -35,7 +35,10 @@ describe('examples/quickstart (gateway demo)', () => {
     const io = capture();
     const stop = new AbortController();
     let info: DemoInfo | undefined;
-    const running = demo(['--port', '0', '--admin', '0'], io, { signal: stop.signal, onReady: (i) => (info = i) });
+    const running = demo(['--port', '0', '--admin', '0'], io, {
+      signal: stop.signal,
+      onReady: (i) => (info = i),
+    });
     try {
       const end = Date.now() + 10_000;
       while (!info && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
@@ -63,7 +66,8 @@ describe('examples/quickstart (gateway demo)', () => {
       expect(hosted.echo).toMatchObject({ host: 'httpbin.org', path: '/anything' });
 
       const statuses: number[] = [];
-      for (let i = 0; i < 6; i++) statuses.push((await fetch(`${url}/limited/`).then((r) => r.text().then(() => r))).status);
+      for (let i = 0; i < 6; i++)
+        statuses.push((await fetch(`${url}/limited/`).then((r) => r.text().then(() => r))).status);
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
 
       const diag = await fetch(info.diagnostics);

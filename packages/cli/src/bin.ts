@@ -7,7 +7,9 @@ main(process.argv.slice(2), processIO()).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`gateway: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `gateway: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 70;
   },
 );

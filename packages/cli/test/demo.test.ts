@@ -49,7 +49,7 @@ describe('gateway demo', () => {
     expect(io.err).toContain('not starting');
   });
 
-  it('says which port is taken and stops the upstreams it started', async () => {
+  it('says which port is taken and exits 1', async () => {
     const blocker = http.createServer();
     blocker.listen(0, '127.0.0.1');
     await once(blocker, 'listening');

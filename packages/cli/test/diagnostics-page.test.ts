@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: Playwright locators, where innerText is the rendered text the user reads.
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -6,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AdsServer, envoyProtoRoot, TYPE_URLS } from '@gateway/envoy';
-import * as grpc from '@grpc/grpc-js';
 import type { Gateway } from '@gateway/proxy';
+import * as grpc from '@grpc/grpc-js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/commands/serve.js';
@@ -32,7 +33,11 @@ function capture(): CliIO & { out: string; err: string } {
   return io;
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -54,7 +59,12 @@ const BASE =
   mapping('dark', '/dark/', 'quote') +
   mapping('dark-canary', '/dark/', 'quote-canary', ', weight: 0') +
   mapping('quote-api', '/api/v1/quote/', 'quote', ', rewrite: /quote/, host_rewrite: api.example.org') +
-  mapping('limited', '/limited/', 'quote', ', gateway_sdk: { rate_limit: { requests_per_unit: 5, unit: minute } }');
+  mapping(
+    'limited',
+    '/limited/',
+    'quote',
+    ', gateway_sdk: { rate_limit: { requests_per_unit: 5, unit: minute } }',
+  );
 // An edit with a mistake: the page must name the resource, the field and the problem.
 const BROKEN = `${BASE}${mapping('bad-weight', '/oops/', 'quote', ', weight: 120')}`;
 const NEXT = `${BASE}${mapping('payments', '/payments/', 'quote')}`;
@@ -87,7 +97,8 @@ function adsClient(port: number) {
   stream.on('error', () => {});
   return {
     responses,
-    send: (body: Record<string, unknown>) => stream.write(Buffer.from(Req.encode(Req.fromObject(body)).finish())),
+    send: (body: Record<string, unknown>) =>
+      stream.write(Buffer.from(Req.encode(Req.fromObject(body)).finish())),
     close: () => {
       stream.cancel();
       client.close();
@@ -135,7 +146,10 @@ describe('diagnostics page', () => {
 
   /** Text of the requests cell of the route whose match contains `prefix`. */
   const countOf = (page: Page, prefix: string) =>
-    page.locator('#routes tr', { hasText: `prefix ${prefix}` }).locator('[data-stats]').innerText();
+    page
+      .locator('#routes tr', { hasText: `prefix ${prefix}` })
+      .locator('[data-stats]')
+      .innerText();
 
   it('gateway serve: routes with effective shares, live counts, errors, reloads; screenshot', async () => {
     const file = join(dir, 'serve.yaml');
@@ -220,7 +234,11 @@ describe('diagnostics page', () => {
       writeFileSync(file, NEXT);
       await until(() => g.version !== servingVersion, 'new version applied');
       await until(
-        async () => (await page.locator('#version').innerText().catch(() => '')) === g.version,
+        async () =>
+          (await page
+            .locator('#version')
+            .innerText()
+            .catch(() => '')) === g.version,
         'the page to show the new version',
       );
       expect(await page.locator('#routes tr', { hasText: 'prefix /payments/' }).count()).toBe(1);
@@ -245,11 +263,15 @@ describe('diagnostics page', () => {
     const stop = new AbortController();
     let server: AdsServer | undefined;
     let admin: XdsAdmin | undefined;
-    const running = serveXds(['-f', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--watch'], io, {
-      signal: stop.signal,
-      onServer: (s) => (server = s),
-      onAdmin: (a) => (admin = a),
-    });
+    const running = serveXds(
+      ['-f', file, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--watch'],
+      io,
+      {
+        signal: stop.signal,
+        onServer: (s) => (server = s),
+        onAdmin: (a) => (admin = a),
+      },
+    );
     try {
       await until(() => admin !== undefined, 'xds admin');
       const url = `http://127.0.0.1:${admin?.address()?.port}`;
@@ -273,7 +295,10 @@ describe('diagnostics page', () => {
       } finally {
         client.close();
       }
-      await until(async () => (await page.locator('#nack-count').innerText()) === '1', 'the NACK count to update');
+      await until(
+        async () => (await page.locator('#nack-count').innerText()) === '1',
+        'the NACK count to update',
+      );
       await page.reload();
       const nacks = await page.locator('#nacks').innerText();
       expect(nacks).toContain('envoy-<1>');
@@ -282,9 +307,12 @@ describe('diagnostics page', () => {
       writeFileSync(file, BROKEN);
       await until(() => io.err.includes('change not applied'), 'broken edit rejected');
       await page.reload();
-      expect(await page.locator('#errors').innerText()).toContain(
-        'Mapping default/bad-weight',
-      );
+      expect(await page.locator('#errors').innerText()).toContain('Mapping default/bad-weight');
+      const shot = join(dir, 'diagnostics-xds.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(10_000);
+      if (process.env.KEEP_SCREENSHOTS)
+        copyFileSync(shot, join(process.env.KEEP_SCREENSHOTS, 'diagnostics-xds.png'));
       await page.close();
     } finally {
       stop.abort();

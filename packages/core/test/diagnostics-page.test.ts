@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   compileYaml,
   DiagnosticsHistory,
@@ -10,6 +9,7 @@ import {
   type IRRoute,
   renderDiagnosticsPage,
 } from '@gateway/core';
+import { describe, expect, it } from 'vitest';
 
 const CANARY = `
 apiVersion: getambassador.io/v3alpha1
@@ -41,7 +41,12 @@ function irWithRoutes(routes: IRRoute[]): GatewayIR {
   if (!listener) throw new Error('no listener');
   return {
     ...ir,
-    listeners: [{ ...listener, virtualHosts: [{ ...listener.virtualHosts[0]!, routes: routes.map((r) => ({ ...base, ...r })) }] }],
+    listeners: [
+      {
+        ...listener,
+        virtualHosts: [{ ...listener.virtualHosts[0]!, routes: routes.map((r) => ({ ...base, ...r })) }],
+      },
+    ],
   };
 }
 
@@ -130,17 +135,34 @@ spec:
 describe('DiagnosticsHistory', () => {
   it('keeps the last N applies, newest first, and the latest diagnostics', () => {
     const h = new DiagnosticsHistory(3);
-    for (let i = 0; i < 5; i++) h.recordApply(`v${i}`, { accepted: i % 2 === 0, version: `v${i}`, diagnostics: [] });
+    for (let i = 0; i < 5; i++)
+      h.recordApply(`v${i}`, { accepted: i % 2 === 0, version: `v${i}`, diagnostics: [] });
     expect(h.applies.map((a) => a.offered)).toEqual(['v4', 'v3', 'v2']);
     h.recordApply('bad', {
       accepted: false,
       version: 'v4',
       diagnostics: [
-        { resource: { kind: 'Mapping', namespace: 'default', name: 'x' }, path: 'spec.prefix', message: 'm', severity: 'error' },
-        { resource: { kind: 'Mapping', namespace: 'default', name: 'y' }, path: '', message: 'n', severity: 'notice' },
+        {
+          resource: { kind: 'Mapping', namespace: 'default', name: 'x' },
+          path: 'spec.prefix',
+          message: 'm',
+          severity: 'error',
+        },
+        {
+          resource: { kind: 'Mapping', namespace: 'default', name: 'y' },
+          path: '',
+          message: 'n',
+          severity: 'notice',
+        },
       ],
     });
-    expect(h.applies[0]).toMatchObject({ offered: 'bad', version: 'v4', accepted: false, errors: 1, warnings: 0 });
+    expect(h.applies[0]).toMatchObject({
+      offered: 'bad',
+      version: 'v4',
+      accepted: false,
+      errors: 1,
+      warnings: 0,
+    });
     expect(h.errors).toHaveLength(1);
   });
 });
@@ -167,10 +189,22 @@ describe('renderDiagnosticsPage', () => {
     clusters: [],
     history: [],
     errors: [
-      { resource: { kind: 'Mapping', namespace: 'default', name: evil }, path: 'spec', message: evil, severity: 'error' },
+      {
+        resource: { kind: 'Mapping', namespace: 'default', name: evil },
+        path: 'spec',
+        message: evil,
+        severity: 'error',
+      },
     ],
     nacks: [
-      { at: 't', client: evil, kind: 'Listener', rejectedVersion: '2', keptVersion: '1', message: `</script>${evil}` },
+      {
+        at: 't',
+        client: evil,
+        kind: 'Listener',
+        rejectedVersion: '2',
+        keptVersion: '1',
+        message: `</script>${evil}`,
+      },
     ],
   };
 

@@ -72,7 +72,10 @@ function startUpstream(service: string): Promise<http.Server> {
         path: req.url,
         host: req.headers.host ?? '',
       });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) + 1 });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body) + 1,
+      });
       res.end(`${body}\n`);
     });
   });
@@ -86,7 +89,8 @@ function startUpstream(service: string): Promise<http.Server> {
 function port(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d{1,5}$/.test(value) || n > 65535) throw new UsageError(`${flag} must be a port from 0 to 65535, got "${value}"`);
+  if (!/^\d{1,5}$/.test(value) || n > 65535)
+    throw new UsageError(`${flag} must be a port from 0 to 65535, got "${value}"`);
   return n;
 }
 
@@ -134,7 +138,8 @@ export async function demo(argv: string[], io: CliIO, options: DemoRunOptions = 
   try {
     for (const service of DEMO_SERVICES) upstreams.set(service, await startUpstream(service));
     const resolve: Record<string, string> = {};
-    for (const [service, server] of upstreams) resolve[service] = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const [service, server] of upstreams)
+      resolve[service] = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     gateway = createGateway({
       ir: loaded.ir,
       listen: { host: '127.0.0.1', port: gatewayPort },

@@ -74,7 +74,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     diagnostics.push(...result.diagnostics, ...checkResources(result.resources));
     output = result.resources;
   }
-  for (const d of printable(diagnostics, values.verbose === true)) io.stderr(`${diagnosticLine(d, io.color)}\n`);
+  for (const d of printable(diagnostics, values.verbose === true))
+    io.stderr(`${diagnosticLine(d, io.color)}\n`);
   const json = stableStringify(output, 2);
   io.stdout(format === 'json' ? `${json}\n` : stringify(JSON.parse(json), { lineWidth: 0 }));
   return diagnostics.some((d) => d.severity === 'error') ? ExitCode.Invalid : ExitCode.Ok;

@@ -43,7 +43,8 @@ export class XdsAdmin {
     );
     server.on('client', (e: AdsClientInfo & { state: 'connected' | 'disconnected' }) => {
       const key = `${e.nodeId}\u0000${e.flavor}\u0000${e.userAgent}`;
-      if (e.state === 'connected') this.#clients.set(key, { client: e.nodeId, flavor: e.flavor, userAgent: e.userAgent });
+      if (e.state === 'connected')
+        this.#clients.set(key, { client: e.nodeId, flavor: e.flavor, userAgent: e.userAgent });
       else this.#clients.delete(key);
     });
     this.#http = http.createServer((req, res) => this.#dispatch(req, res));
@@ -77,7 +78,7 @@ export class XdsAdmin {
 
   #dispatch(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/' ) {
+    if (path === '/') {
       res.writeHead(302, { location: '/diag' });
       res.end();
     } else if (path === '/diag') {

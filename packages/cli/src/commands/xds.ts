@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import type { Diagnostic } from '@gateway/core';
 import { AdsServer, type NackEvent } from '@gateway/envoy';
 import type { CliIO } from '../io.js';
-import { XdsAdmin } from './xds-admin.js';
 import { ExitCode, UsageError } from '../io.js';
 import {
   diagnosticLine,
@@ -13,6 +12,7 @@ import {
   loadAndCompile,
   printable,
 } from './shared-load.js';
+import { XdsAdmin } from './xds-admin.js';
 
 export const help = `gateway xds -f <file|dir|->... [--listen addr:port] [--admin addr:port] [--watch] [options]
 
@@ -53,7 +53,12 @@ function summary(d: Diagnostic[]): string {
 export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...LOAD_OPTIONS, listen: { type: 'string' }, admin: { type: 'string' }, watch: { type: 'boolean' } },
+    options: {
+      ...LOAD_OPTIONS,
+      listen: { type: 'string' },
+      admin: { type: 'string' },
+      watch: { type: 'boolean' },
+    },
     allowPositionals: false,
     strict: true,
   });
@@ -113,7 +118,9 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
     const host = values.admin.slice(0, colon).replace(/^\[|\]$/g, '');
     try {
       const bound = await admin.listen(host, Number(values.admin.slice(colon + 1)));
-      io.stdout(`xds: diagnostics on http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}/diag\n`);
+      io.stdout(
+        `xds: diagnostics on http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}/diag\n`,
+      );
     } catch (e) {
       io.stderr(`xds: cannot listen on ${values.admin} (--admin): ${(e as Error).message}\n`);
       await server.close();

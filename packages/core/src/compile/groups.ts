@@ -70,7 +70,10 @@ function checkCoreKeys(members: MappingInfo[], ctx: CompileContext): boolean {
   if (members.length < 2) return true;
   const keys = members.map((m) => coreKeys(m, ctx));
   const conflicts: string[] = [];
-  for (const k of Object.keys(keys[0]!)) {
+  const first = keys[0]!;
+  for (const k of Object.keys(first)) {
+    // Most groups agree on identical (primitive or shared) values: no serialisation needed.
+    if (keys.every((kv) => kv[k] === first[k])) continue;
     const byValue = new Map<string, string[]>();
     keys.forEach((kv, i) => {
       const v = stableStringify(kv[k]);
@@ -341,20 +344,12 @@ function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | unde
   const hash = hashPolicy(s, ctx);
   const lrl = localRateLimit(s);
   const ext = s.authContextExtensions;
-  // Plain assignments rather than conditional spreads: this runs once per Mapping.
-  const attrs: MemberRoute['attrs'] = {
+  // Plain assignments rather than conditional spreads (this runs once per Mapping), in sorted key
+  // order so comparing members' attributes (stableStringify) takes the native JSON path.
+  const attrs = {
     autoHostRewrite: s.autoHostRewrite === true,
-    timeoutMs: s.timeoutMs ?? mod.clusterRequestTimeoutMs ?? 3000,
-    idleTimeoutMs: s.idleTimeoutMs ?? 0,
-    upgrades,
-    grpc: s.grpc === true,
-    priority: s.priority !== undefined && s.priority.toLowerCase() === 'high' ? 'high' : 'default',
+    bypass: s.bypassAuth === true,
     caseSensitive: info.caseSensitive,
-    removeRequest: removeList(s.removeRequestHeaders),
-    responseHeaders:
-      s.addResponseHeaders === undefined && s.removeResponseHeaders === undefined
-        ? { add: [], remove: [] }
-        : { add: headerValues(s.addResponseHeaders), remove: removeList(s.removeResponseHeaders) },
     contextExtensions:
       ext === undefined
         ? {}
@@ -363,13 +358,22 @@ function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | unde
               .sort()
               .map((k) => [k, ext[k]!]),
           ),
-    bypass: s.bypassAuth === true,
-  };
-  if (rewrite) attrs.rewrite = rewrite;
-  if (retry) attrs.retry = retry;
-  if (hash) attrs.hashPolicy = hash;
+  } as MemberRoute['attrs'];
   if (cors) attrs.cors = toCorsPolicy(cors);
+  attrs.grpc = s.grpc === true;
+  if (hash) attrs.hashPolicy = hash;
+  attrs.idleTimeoutMs = s.idleTimeoutMs ?? 0;
   if (lrl) attrs.localRateLimit = lrl;
+  attrs.priority = s.priority !== undefined && s.priority.toLowerCase() === 'high' ? 'high' : 'default';
+  attrs.removeRequest = removeList(s.removeRequestHeaders);
+  attrs.responseHeaders =
+    s.addResponseHeaders === undefined && s.removeResponseHeaders === undefined
+      ? { add: [], remove: [] }
+      : { add: headerValues(s.addResponseHeaders), remove: removeList(s.removeResponseHeaders) };
+  if (retry) attrs.retry = retry;
+  if (rewrite) attrs.rewrite = rewrite;
+  attrs.timeoutMs = s.timeoutMs ?? mod.clusterRequestTimeoutMs ?? 3000;
+  attrs.upgrades = upgrades;
   const out: MemberRoute = { info, cluster, addRequest, attrs };
   if (s.hostRewrite) out.hostRewrite = s.hostRewrite;
   return out;
@@ -507,15 +511,15 @@ export function compileGroup(
   }
 
   const sig = (mr: MemberRoute) => stableStringify(mr.attrs);
-  const sameAttrs = routes.length === 1 || routes.every((r) => sig(r) === sig(routes[0]!));
+  const firstSig = routes.length === 1 ? '' : sig(routes[0]!);
+  const sameAttrs = routes.length === 1 || routes.every((r, i) => i === 0 || sig(r) === firstSig);
   const out: IRRoute[] = [];
   const build = (members: MemberRoute[], weights: number[], name: string, fraction?: number): IRRoute => {
     const first = members[0]!;
     const a = first.attrs;
     const sameHostRewrite = members.every((m) => m.hostRewrite === first.hostRewrite);
-    const sameAdd =
-      members.length === 1 ||
-      members.every((m) => stableStringify(m.addRequest) === stableStringify(first.addRequest));
+    const firstAdd = members.length === 1 ? '' : stableStringify(first.addRequest);
+    const sameAdd = members.length === 1 || members.every((m) => stableStringify(m.addRequest) === firstAdd);
     // Objects are built key by key in sorted order (no conditional spreads: this is the hot path,
     // and sorted keys let stableStringify use native JSON).
     const clusters: IRWeightedCluster[] = members.map((m, i) => {

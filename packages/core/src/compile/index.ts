@@ -185,11 +185,13 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
       (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0),
   );
 
-  attachAuth(
-    compiled.flatMap((g) => g.routes.map((route) => ({ route, mappings: mappingsOf(g, route) }))),
-    providers,
-    policies,
-  );
+  // Only JwtProviders and AuthorizationPolicies change routes' auth: skip the per-route work without them.
+  if (providers.length > 0 || policies.length > 0)
+    attachAuth(
+      compiled.flatMap((g) => g.routes.map((route) => ({ route, mappings: mappingsOf(g, route) }))),
+      providers,
+      policies,
+    );
 
   if (hosts.length > 0) {
     for (const g of compiled) {
@@ -228,12 +230,22 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
 
   const rename = shortenClusterNames(used);
   const newName = (n: string) => rename.get(n) ?? n;
-  const clusters: IRCluster[] = [...used]
-    .map((n) => {
-      const c = ctx.clusters.get(n)!.cluster;
-      return rename.has(n) ? { ...c, name: newName(n) } : c;
-    })
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Sorted by name: the default sort (UTF-16 code units, no comparator calls) orders strings
+  // exactly as `<` does; names are unique, so sorting the names sorts the clusters.
+  const byName = new Map<string, IRCluster>();
+  for (const n of used) {
+    const c = ctx.clusters.get(n)!.cluster;
+    byName.set(newName(n), rename.has(n) ? { ...c, name: newName(n) } : c);
+  }
+  const clusters: IRCluster[] =
+    byName.size === used.size
+      ? [...byName.keys()].sort().map((name) => byName.get(name)!)
+      : [...used]
+          .map((n) => {
+            const c = ctx.clusters.get(n)!.cluster;
+            return rename.has(n) ? { ...c, name: newName(n) } : c;
+          })
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const finalListeners =
     rename.size === 0
       ? listeners

@@ -41,7 +41,12 @@ export class DiagnosticsHistory {
    * Records an apply. `extra` carries diagnostics found before the sink saw the IR (load and
    * compile problems), shown together with the sink's own.
    */
-  recordApply(offered: string, result: ApplyResult, extra: readonly Diagnostic[] = [], at = new Date()): void {
+  recordApply(
+    offered: string,
+    result: ApplyResult,
+    extra: readonly Diagnostic[] = [],
+    at = new Date(),
+  ): void {
     const all = [...extra, ...result.diagnostics].filter((d) => d.severity !== 'notice');
     this.#errors = all;
     this.#push(this.#applies, {

@@ -96,7 +96,8 @@ function table(head: string[], rows: string[], empty: string): string {
 }
 
 function sharesCell(row: RouteRow): string {
-  if (row.action !== 'forward') return `<span class="muted">${escapeHtml(row.action)}</span> ${escapeHtml(row.target ?? '')}`;
+  if (row.action !== 'forward')
+    return `<span class="muted">${escapeHtml(row.action)}</span> ${escapeHtml(row.target ?? '')}`;
   return row.backends
     .map((b) => {
       const pct = Math.max(0, Math.min(100, b.effectivePercent));
@@ -122,7 +123,11 @@ function routeRows(routes: RouteRow[], counts: Record<string, number> | undefine
       from,
     )}</div></td><td><code>${escapeHtml(r.hosts.join(' '))}</code></td><td>${sharesCell(r)}</td><td>${
       extras.join('<br>') || '<span class="muted">–</span>'
-    }</td><td class="num" data-stats="${escapeHtml(r.statsName)}">${n === undefined ? '–' : escapeHtml(n)}</td></tr>`;
+    }</td>${
+      counts === undefined
+        ? ''
+        : `<td class="num" data-stats="${escapeHtml(r.statsName)}">${n === undefined ? '–' : escapeHtml(n)}</td>`
+    }</tr>`;
   });
 }
 
@@ -134,7 +139,7 @@ function clusterRows(clusters: ClusterRow[]): string[] {
   return clusters.map((c) => {
     const eps =
       c.endpoints.length === 0
-        ? '<span class="muted">resolved at request time</span>'
+        ? '<span class="muted">DNS, resolved by the data plane</span>'
         : c.endpoints
             .map((e) => `<div><code>${escapeHtml(e.address)}</code> ${healthBadge(e.health)}</div>`)
             .join('');
@@ -142,7 +147,7 @@ function clusterRows(clusters: ClusterRow[]): string[] {
       ? `${c.breaker.open ? badge('bad', 'open') : badge('ok', 'closed')} <span class="muted">${escapeHtml(
           `${c.breaker.activeRequests} active · ${c.breaker.pendingRequests} pending · ${c.breaker.activeRetries} retries`,
         )}</span>`
-      : '<span class="muted">not tracked here</span>';
+      : '<span class="muted">live state is in the data plane</span>';
     const limits = c.limits
       ? `<div class="muted">${escapeHtml(
           `max ${c.limits.maxConnections} conn · ${c.limits.maxPendingRequests} pending · ${c.limits.maxRequests} req · ${c.limits.maxRetries} retries`,
@@ -232,7 +237,14 @@ export function renderDiagnosticsPage(snapshot: DiagnosticsSnapshot, options: Re
       'Routes',
       `${s.routes.length} in match order`,
       table(
-        ['#', 'match', 'hosts', 'backends (effective share)', 'rewrite / limits', 'requests'],
+        [
+          '#',
+          'match',
+          'hosts',
+          'backends (effective share)',
+          'rewrite / limits',
+          ...(s.requestCounts ? ['requests'] : []),
+        ],
         routeRows(s.routes, s.requestCounts),
         'No routes.',
       ),
@@ -243,7 +255,11 @@ export function renderDiagnosticsPage(snapshot: DiagnosticsSnapshot, options: Re
       'clusters',
       'Clusters',
       s.clusters.length,
-      table(['cluster', 'discovery', 'endpoints', 'circuit breaker'], clusterRows(s.clusters), 'No clusters.'),
+      table(
+        ['cluster', 'discovery', 'endpoints', 'circuit breaker'],
+        clusterRows(s.clusters),
+        'No clusters.',
+      ),
     ),
   );
   if (s.plane === 'xds' || s.nacks.length > 0) {

@@ -1,4 +1,4 @@
-import { contentHash } from '../util/stable-json.js';
+import { hashStable } from '../util/stable-json.js';
 import type { GatewayIR, IRFilters, IRSettings } from './types.js';
 
 /** The connection-manager settings used when no Module overrides them (safe edge defaults). */
@@ -42,7 +42,29 @@ export function sealIR(ir: Omit<GatewayIR, 'version' | 'schema'>): GatewayIR {
     filters: ir.filters,
     tcpRoutes: ir.tcpRoutes,
   };
-  return { schema: 'gateway.ir/v1', version: contentHash(body), ...body };
+  return { schema: 'gateway.ir/v1', version: hashStable(body, sharedRoutes(body.listeners)), ...body };
+}
+
+/**
+ * Routes that appear in more than one virtual host (a Mapping served by several Hosts shares one
+ * route object): sealing serialises each of them once.
+ */
+function sharedRoutes(listeners: GatewayIR['listeners']): Set<object> | undefined {
+  if (!Array.isArray(listeners)) return undefined;
+  const seen = new Set<object>();
+  const shared = new Set<object>();
+  for (const l of listeners) {
+    if (!l || !Array.isArray(l.virtualHosts)) continue;
+    for (const vh of l.virtualHosts) {
+      if (!vh || !Array.isArray(vh.routes)) continue;
+      for (const r of vh.routes) {
+        if (r === null || typeof r !== 'object') continue;
+        if (seen.has(r)) shared.add(r);
+        else seen.add(r);
+      }
+    }
+  }
+  return shared.size > 0 ? shared : undefined;
 }
 
 /**

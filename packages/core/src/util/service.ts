@@ -46,6 +46,21 @@ export function isIPv6(s: string): boolean {
  * ```
  */
 export function parseService(service: string): ParseServiceResult {
+  // Validation and compilation parse the same strings several times: reuse (frozen) results.
+  let parsed = parsedServices.get(service);
+  if (parsed === undefined) {
+    parsed = parseUncached(service);
+    if (parsed.ok) Object.freeze(parsed.value);
+    Object.freeze(parsed);
+    // The cap bounds memory for adversarial input; past it, parse every time.
+    if (parsedServices.size < 100_000) parsedServices.set(service, parsed);
+  }
+  return parsed;
+}
+
+const parsedServices = new Map<string, ParseServiceResult>();
+
+function parseUncached(service: string): ParseServiceResult {
   let rest = service.trim();
   let scheme: ParsedService['scheme'];
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(rest);

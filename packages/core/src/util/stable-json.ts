@@ -104,11 +104,19 @@ function write(value: unknown): string | undefined {
  * ```
  */
 export function contentHash(value: unknown): string {
+  return hashStable(value, undefined);
+}
+
+/**
+ * {@link contentHash}, told which objects occur more than once in `value` (e.g. IR routes shared
+ * by several virtual hosts): their text is kept and reused instead of serialised again.
+ */
+export function hashStable(value: unknown, repeated: ReadonlySet<object> | undefined): string {
   const hash = createHash('sha256');
   if (value === null || typeof value !== 'object') hash.update(stableStringify(value));
   else {
     const sink = new HashSink(hash);
-    feed(sink, value, new Map());
+    feed(sink, value, new Map(), repeated);
     sink.flush();
   }
   return hash.digest('hex').slice(0, 16);
@@ -158,22 +166,29 @@ function canonicalSize(value: unknown, budget: number): number {
 }
 
 /** Writes the stable JSON of `value` to `sink`; `memo` holds the text of subtrees already written. */
-function feed(sink: HashSink, value: object, memo: Map<object, string>): void {
-  const seen = memo.get(value);
-  if (seen !== undefined) {
-    sink.put(seen);
-    return;
+function feed(
+  sink: HashSink,
+  value: object,
+  memo: Map<object, string>,
+  repeated: ReadonlySet<object> | undefined,
+): void {
+  if (repeated?.has(value)) {
+    const seen = memo.get(value);
+    if (seen !== undefined) {
+      sink.put(seen);
+      return;
+    }
   }
   const size = canonicalSize(value, CHUNK_NODES);
   if (size >= 0 && size <= CHUNK_NODES) {
     const text = JSON.stringify(value);
-    memo.set(value, text);
+    if (repeated?.has(value)) memo.set(value, text);
     sink.put(text);
     return;
   }
   if (size < 0 && isSmall(value)) {
     const text = write(value) as string;
-    memo.set(value, text);
+    if (repeated?.has(value)) memo.set(value, text);
     sink.put(text);
     return;
   }
@@ -182,7 +197,7 @@ function feed(sink: HashSink, value: object, memo: Map<object, string>): void {
     for (let i = 0; i < value.length; i++) {
       if (i > 0) sink.put(',');
       const v = value[i];
-      if (v !== null && typeof v === 'object') feed(sink, v, memo);
+      if (v !== null && typeof v === 'object') feed(sink, v, memo, repeated);
       else sink.put(JSON.stringify(v) ?? 'null');
     }
     sink.put(']');
@@ -196,7 +211,7 @@ function feed(sink: HashSink, value: object, memo: Map<object, string>): void {
     if (v !== null && typeof v === 'object') {
       sink.put(`${first ? '' : ','}${JSON.stringify(key)}:`);
       first = false;
-      feed(sink, v, memo);
+      feed(sink, v, memo, repeated);
       continue;
     }
     const text = JSON.stringify(v);

@@ -2,16 +2,18 @@ import type { Diagnostic, GatewayIR, IRSecret } from '@gateway/core';
 import { ClusterRuntime, type ClusterRuntimeOptions, type Endpoint, prepareCluster } from './cluster.js';
 import { DEFAULT_DNS_REFRESH_MS } from './dns.js';
 import { type UpstreamEventName, UpstreamEvents, type UpstreamListener } from './events.js';
-import { Exchange } from './exchange.js';
+import { Exchange, ResponseSink } from './exchange.js';
 import type {
   ClusterManager,
   ClusterManagerOptions,
   ClusterStats,
   PickedEndpoint,
   RequestPolicy,
+  UpstreamCall,
   UpstreamFailure,
   UpstreamRequest,
   UpstreamResponse,
+  UpstreamSink,
 } from './types.js';
 
 /** Envoy's default stream idle timeout, used when neither the route nor the IR settings give one. */
@@ -26,6 +28,40 @@ function failure(
   message: string,
 ): UpstreamFailure {
   return { kind: 'failure', reason, status, message, retries: 0 };
+}
+
+/** The handle of a call that failed before it started: nothing to resume or cancel. */
+const SETTLED_CALL: UpstreamCall = Object.freeze({ resume() {}, abort() {} });
+
+/**
+ * A dispatch that waits for its cluster's first DNS answer (cold path). Looks the cluster up again
+ * once it resolved (an update may have replaced it), then forwards to the real call.
+ */
+class DeferredCall implements UpstreamCall {
+  private inner: UpstreamCall | null = null;
+  private cancelled = false;
+
+  constructor(
+    manager: ClusterManager,
+    ready: Promise<void>,
+    cluster: string,
+    req: UpstreamRequest,
+    policy: RequestPolicy,
+    sink: UpstreamSink,
+  ) {
+    void ready.then(() => {
+      if (!this.cancelled) this.inner = manager.dispatch!(cluster, req, policy, sink);
+    });
+  }
+
+  resume(): void {
+    this.inner?.resume();
+  }
+
+  abort(): void {
+    this.cancelled = true;
+    this.inner?.abort();
+  }
 }
 
 /** A raw-connection lease (WebSocket upgrade, TCP): counts as one active request until released. */
@@ -119,25 +155,41 @@ class ClusterManagerImpl implements ClusterManager {
     void p.finally(() => this.draining.delete(p));
   }
 
-  request(cluster: string, req: UpstreamRequest, policy: RequestPolicy): Promise<Outcome> {
+  /** The runtime to send a request to, or why there is none. */
+  private runtimeFor(cluster: string): ClusterRuntime | UpstreamFailure {
     const runtime = this.clusters.get(cluster);
-    if (runtime === undefined) {
-      return Promise.resolve(failure('no-cluster', 503, `no cluster named '${cluster}'`));
-    }
-    if (runtime.configError !== undefined) {
-      return Promise.resolve(failure('no-healthy-endpoint', 503, runtime.configError));
-    }
+    if (runtime === undefined) return failure('no-cluster', 503, `no cluster named '${cluster}'`);
+    if (runtime.configError !== undefined) return failure('no-healthy-endpoint', 503, runtime.configError);
+    return runtime;
+  }
+
+  request(cluster: string, req: UpstreamRequest, policy: RequestPolicy): Promise<Outcome> {
+    const runtime = this.runtimeFor(cluster);
+    if (!(runtime instanceof ClusterRuntime)) return Promise.resolve(runtime);
     if (runtime.ready !== null) {
       // Cold path: the cluster's first DNS answer is still pending.
       return runtime.ready.then(() => this.request(cluster, req, policy));
     }
-    return new Exchange(runtime, req, policy, this.events, this.idleTimeoutMs).start();
+    // The promise path is an adapter over the dispatch core: a sink that makes a Readable.
+    const sink = new ResponseSink();
+    sink.exchange = new Exchange(runtime, req, policy, this.events, this.idleTimeoutMs, sink);
+    sink.exchange.start();
+    return sink.promise;
+  }
+
+  dispatch(cluster: string, req: UpstreamRequest, policy: RequestPolicy, sink: UpstreamSink): UpstreamCall {
+    const runtime = this.runtimeFor(cluster);
+    if (!(runtime instanceof ClusterRuntime)) {
+      sink.onFailure(runtime, false);
+      return SETTLED_CALL;
+    }
+    if (runtime.ready !== null) return new DeferredCall(this, runtime.ready, cluster, req, policy, sink);
+    return new Exchange(runtime, req, policy, this.events, this.idleTimeoutMs, sink).start();
   }
 
   pick(cluster: string, hashKey?: string): PickedEndpoint | UpstreamFailure {
-    const runtime = this.clusters.get(cluster);
-    if (runtime === undefined) return failure('no-cluster', 503, `no cluster named '${cluster}'`);
-    if (runtime.configError !== undefined) return failure('no-healthy-endpoint', 503, runtime.configError);
+    const runtime = this.runtimeFor(cluster);
+    if (!(runtime instanceof ClusterRuntime)) return runtime;
     const breaker = runtime.breakers.default;
     const limit = breaker.admit();
     if (limit !== undefined) {
@@ -177,7 +229,9 @@ class ClusterManagerImpl implements ClusterManager {
 /**
  * Creates the upstream side of the proxy. Call `update(ir)` with every new IR; then
  * `request(cluster, req, policy)` returns as soon as response headers arrive, with a streaming
- * body and a trailers promise, or a typed failure.
+ * body and a trailers promise, or a typed failure; `dispatch(cluster, req, policy, sink)` is the
+ * same request pushed into an {@link UpstreamSink} (no Readable, no promise), which the proxy uses.
+ * The sink may be called synchronously (for a failure before anything was sent).
  *
  * @example
  * ```ts

@@ -11,10 +11,20 @@ import {
   shouldRetryError,
   shouldRetryStatus,
 } from './retry.js';
-import type { RequestPolicy, UpstreamFailure, UpstreamRequest, UpstreamResponse } from './types.js';
+import type {
+  RequestPolicy,
+  UpstreamCall,
+  UpstreamFailure,
+  UpstreamRequest,
+  UpstreamResponse,
+  UpstreamSink,
+} from './types.js';
 
 type HeaderMap = Record<string, string | string[]>;
 type Outcome = UpstreamResponse | UpstreamFailure;
+
+/** Trailers of a response that had none: shared, frozen (sinks only read them). */
+const NO_TRAILERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 const parseHeaders = undiciUtil.parseHeaders as (raw: Buffer[] | string[], obj?: HeaderMap) => HeaderMap;
 
@@ -105,10 +115,10 @@ export function upstreamHeaders(h: HeaderMap, host: string | undefined): HeaderM
 }
 
 function toTrailerRecord(raw: unknown): Record<string, string> {
+  if (raw == null) return NO_TRAILERS;
   const out: Record<string, string> = {};
-  if (raw == null) return out;
   if (Array.isArray(raw)) {
-    if (raw.length === 0) return out;
+    if (raw.length === 0) return NO_TRAILERS;
     const parsed = parseHeaders(raw as Buffer[]);
     for (const key of Object.keys(parsed)) {
       const v = parsed[key]!;
@@ -124,26 +134,6 @@ function toTrailerRecord(raw: unknown): Record<string, string> {
     else if (v !== undefined && v !== null) out[key] = String(v);
   }
   return out;
-}
-
-/** The response body handed downstream: undici pushes, `read` resumes the upstream socket/stream. */
-class UpstreamBody extends Readable {
-  private readonly attempt: Attempt;
-
-  constructor(attempt: Attempt) {
-    super({ highWaterMark: BODY_HIGH_WATER_MARK });
-    this.attempt = attempt;
-  }
-
-  override _read(): void {
-    const resume = this.attempt.resume;
-    if (resume !== null) resume();
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.attempt.bodyDestroyed(err);
-    cb(err);
-  }
 }
 
 function onAttemptTimer(attempt: Attempt): void {
@@ -168,14 +158,13 @@ class Attempt implements Dispatcher.DispatchHandler {
   readonly isRetry: boolean;
   abortFn: ((err?: Error) => void) | null = null;
   resume: (() => void) | null = null;
-  body: UpstreamBody | null = null;
   timer: NodeJS.Timeout | null = null;
   /** The timer is the exchange's overall deadline (no retry when it fires) rather than a per-try timeout. */
   timerIsDeadline = false;
   pending = true;
   connected = false;
   done = false;
-  /** Response headers went downstream: no retry possible any more. */
+  /** Response headers went to the sink: no retry possible any more. */
   responded = false;
   /** Response is being drained (or was aborted) because a retry replaces it. */
   discard = false;
@@ -206,9 +195,10 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   /** Ends the attempt from our side (timeout, downstream abort, retry replacing it). */
   abort(err: Error): void {
+    if (this.done) return;
     if (this.abortFn !== null) {
       this.abortFn(err);
-    } else if (!this.done) {
+    } else {
       // Not on a connection yet: undici would only tell us once it connects, so act now and
       // abort the request when undici hands it over.
       this.abandoned = err;
@@ -219,18 +209,13 @@ class Attempt implements Dispatcher.DispatchHandler {
   timeout(): void {
     if (this.done) return;
     const ex = this.exchange;
-    const err = new UpstreamTimeoutError(
-      this.timerIsDeadline
-        ? `cluster ${ex.cluster.name}: request timeout after ${ex.policy.timeoutMs} ms (${this.endpoint.address})`
-        : `cluster ${ex.cluster.name}: per-try timeout after ${ex.retry?.perTryTimeoutMs ?? 0} ms (${this.endpoint.address})`,
+    this.abort(
+      new UpstreamTimeoutError(
+        this.timerIsDeadline
+          ? `cluster ${ex.cluster.name}: request timeout after ${ex.policy.timeoutMs} ms (${this.endpoint.address})`
+          : `cluster ${ex.cluster.name}: per-try timeout after ${ex.retry?.perTryTimeoutMs ?? 0} ms (${this.endpoint.address})`,
+      ),
     );
-    if (this.body !== null) this.body.destroy(err);
-    else this.abort(err);
-  }
-
-  bodyDestroyed(err: Error | null): void {
-    if (this.done) return;
-    this.abort(err ?? new DownstreamAbortError('response body destroyed before the upstream response ended'));
   }
 
   // --- undici handler -------------------------------------------------------------------------
@@ -253,8 +238,9 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true;
     const ex = this.exchange;
     const headers = parseHeaders(rawHeaders);
-    ex.cluster.outlier?.onStatus(this.endpoint, statusCode);
-    if (ex.canRetry() && shouldRetryStatus(ex.retry!, statusCode, headers) && ex.reserveRetry()) {
+    const outlier = ex.cluster.outlier;
+    if (outlier !== undefined) outlier.onStatus(this.endpoint, statusCode);
+    if (ex.retry !== null && ex.canRetry() && shouldRetryStatus(ex.retry, statusCode, headers) && ex.reserveRetry()) {
       this.discard = true;
       const length = Number(headers['content-length'] ?? Number.NaN);
       if (!(length <= DRAIN_LIMIT_BYTES))
@@ -267,15 +253,16 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    const body = this.body;
-    return body === null ? true : body.push(chunk);
+    // Drained responses (retry) and detached calls swallow the bytes.
+    if (!this.responded || this.done) return true;
+    return this.exchange.data(chunk);
   }
 
   onComplete(trailers: unknown): void {
     if (this.done) return;
     this.release();
     this.resume = null;
-    if (this.responded) this.exchange.complete(this, trailers);
+    if (this.responded) this.exchange.complete(trailers);
   }
 
   onError(err: Error): void {
@@ -283,50 +270,41 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.release();
     this.resume = null;
     if (this.discard) return;
-    const ex = this.exchange;
-    if (this.responded) {
-      const body = this.body!;
-      if (!body.destroyed) body.destroy(err);
-      ex.completeWithError();
-      return;
-    }
-    ex.attemptFailed(this, err);
+    if (this.responded) this.exchange.responseFailed(err);
+    else this.exchange.attemptFailed(this, err);
   }
 }
 
 /**
  * One downstream request's trip upstream: picks endpoints, applies the circuit breaker, timeouts
- * and retries, and resolves with the first response whose headers should go downstream (or a
- * failure). It is itself the {@link UpstreamResponse} it resolves with, to save an allocation per
- * request.
+ * and retries, and pushes the first response whose headers should go downstream (or a failure)
+ * into an {@link UpstreamSink}. It is itself the {@link UpstreamCall} handle. Both
+ * `ClusterManager.dispatch` (the downstream's own sink) and `ClusterManager.request` (a
+ * {@link ResponseSink} that turns the pushes into a promise and a Readable) run on it.
  */
-export class Exchange implements UpstreamResponse {
-  readonly kind = 'response' as const;
-  statusCode = 0;
-  headers: HeaderMap = {};
-  body!: Readable;
-  endpoint = '';
+export class Exchange implements UpstreamCall {
   retries = 0;
-
   readonly cluster: ClusterRuntime;
   readonly request: UpstreamRequest;
   readonly policy: RequestPolicy;
   readonly retry: CompiledRetry | null;
   readonly breaker: CircuitBreaker;
   retryTimer: NodeJS.Timeout | null = null;
+  /** The error that ended a response body after its headers went out (for the Readable adapter). */
+  bodyError: Error | null = null;
+  private readonly sink: UpstreamSink;
   private readonly events: UpstreamEvents;
   private readonly idleTimeoutMs: number;
-  private resolveFn: ((v: Outcome) => void) | null = null;
+  /** The sink got its `onResponse` or a failure: no retry, no second answer. */
   private settled = false;
   private finished = false;
   private aborted = false;
+  /** `abort()` was called: the sink gets no further calls. */
+  private detached = false;
   private deadline = 0;
   private nextDelay = 0;
   private options: Dispatcher.DispatchOptions | null = null;
-  private rawTrailers: unknown = undefined;
-  private trailersPromise: Promise<Record<string, string>> | null = null;
-  private trailersResolve: ((t: Record<string, string>) => void) | null = null;
-  private trailersDone = false;
+  private current: Attempt | null = null;
 
   constructor(
     cluster: ClusterRuntime,
@@ -334,32 +312,20 @@ export class Exchange implements UpstreamResponse {
     policy: RequestPolicy,
     events: UpstreamEvents,
     defaultIdleTimeoutMs: number,
+    sink: UpstreamSink,
   ) {
     this.cluster = cluster;
     this.request = request;
     this.policy = policy;
     this.events = events;
+    this.sink = sink;
     this.retry = policy.retry ? compileRetry(policy.retry) : null;
     this.breaker = cluster.breaker(policy.priority);
     this.idleTimeoutMs = policy.idleTimeoutMs > 0 ? policy.idleTimeoutMs : defaultIdleTimeoutMs;
   }
 
-  /** Resolves with the response trailers once the body has ended (`{}` if it failed or had none). */
-  get trailers(): Promise<Record<string, string>> {
-    if (this.trailersPromise === null) {
-      this.trailersPromise = this.trailersDone
-        ? Promise.resolve(toTrailerRecord(this.rawTrailers))
-        : new Promise((resolve) => {
-            this.trailersResolve = resolve;
-          });
-    }
-    return this.trailersPromise;
-  }
-
-  start(): Promise<Outcome> {
-    const promise = new Promise<Outcome>((resolve) => {
-      this.resolveFn = resolve;
-    });
+  /** Admits the request through the circuit breaker and sends the first attempt. */
+  start(): this {
     const cluster = this.cluster;
     const limit = this.breaker.admit();
     if (limit !== undefined) {
@@ -367,28 +333,42 @@ export class Exchange implements UpstreamResponse {
       this.events.emit('circuit-open', cluster.name, message);
       this.settled = true;
       this.finished = true;
-      this.resolveFn!(this.failure('circuit-open', 503, message));
-      return promise;
+      this.sink.onFailure(this.failure('circuit-open', 503, message), false);
+      return this;
     }
     this.breaker.activeRequests++;
     const signal = this.policy.signal;
     if (signal) {
       if (signal.aborted) {
         this.fail('reset', 502, `cluster ${cluster.name}: request aborted before it was sent`);
-        return promise;
+        return this;
       }
       signal.addEventListener('abort', this);
     }
     if (this.policy.timeoutMs > 0) this.deadline = Date.now() + this.policy.timeoutMs;
     this.startAttempt(false);
-    return promise;
+    return this;
+  }
+
+  // --- UpstreamCall -----------------------------------------------------------------------------
+
+  /** Resumes a body paused by the sink's `onData` returning false. */
+  resume(): void {
+    const attempt = this.current;
+    if (attempt !== null && attempt.resume !== null) attempt.resume();
+  }
+
+  /** The downstream went away: cancel everything; the sink hears nothing more. */
+  abort(): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.handleEvent();
   }
 
   /** AbortSignal listener (the exchange is its own listener object: no closure per request). */
   handleEvent(): void {
     if (this.aborted) return;
     this.aborted = true;
-    const err = new DownstreamAbortError('request aborted by the downstream side');
     if (this.retryTimer !== null) {
       clearTimeout(this.retryTimer);
       this.retryTimer = null;
@@ -397,13 +377,17 @@ export class Exchange implements UpstreamResponse {
       return;
     }
     const attempt = this.current;
-    if (attempt !== null && !attempt.done) {
-      if (attempt.body !== null) attempt.body.destroy(err);
-      else attempt.abort(err);
-    }
+    if (attempt !== null) attempt.abort(new DownstreamAbortError('request aborted by the downstream side'));
   }
 
-  private current: Attempt | null = null;
+  /** The Readable adapter's body was destroyed before the upstream response ended. */
+  bodyDestroyed(err: Error | null): void {
+    const attempt = this.current;
+    if (attempt === null || attempt.done) return;
+    attempt.abort(err ?? new DownstreamAbortError('response body destroyed before the upstream response ended'));
+  }
+
+  // --- attempts -------------------------------------------------------------------------------
 
   private dispatchOptions(endpoint: Endpoint): Dispatcher.DispatchOptions {
     const req = this.request;
@@ -441,7 +425,7 @@ export class Exchange implements UpstreamResponse {
     endpoint.activeRequests++;
     this.breaker.pendingRequests++;
 
-    const perTry = this.retry?.perTryTimeoutMs ?? 0;
+    const perTry = this.retry === null ? 0 : this.retry.perTryTimeoutMs;
     if (this.deadline > 0 || perTry > 0) {
       let ms = 0;
       if (this.deadline > 0) {
@@ -537,53 +521,50 @@ export class Exchange implements UpstreamResponse {
       this.scheduleRetry(`${kind} from ${address}`);
       return;
     }
-    const prefix = `cluster ${cluster.name}: `;
-    const message = err.message.startsWith(prefix)
-      ? err.message
-      : `${prefix}${kind} (${address}): ${err.message}`;
-    const reason: UpstreamFailure['reason'] =
-      kind === 'connect-failure' || kind === 'timeout' || kind === 'protocol-error' ? kind : 'reset';
-    this.fail(
-      reason,
-      reason === 'connect-failure' ? 503 : reason === 'timeout' ? 504 : 502,
-      message,
-      address,
-    );
+    const reason = failureReason(kind);
+    this.fail(reason, failureStatus(reason), this.failureMessage(err, kind, address), address);
   }
 
-  /** Response headers are going downstream: resolve with this exchange as the response. */
+  private failureMessage(err: Error, kind: AttemptFailure, address: string): string {
+    const prefix = `cluster ${this.cluster.name}: `;
+    return err.message.startsWith(prefix) ? err.message : `${prefix}${kind} (${address}): ${err.message}`;
+  }
+
+  /** Response headers are going downstream: no retry from here on. */
   respond(attempt: Attempt, statusCode: number, headers: HeaderMap): boolean {
     if (this.settled) {
       attempt.abort(new DownstreamAbortError('request already answered'));
       return false;
     }
     attempt.responded = true;
-    const body = new UpstreamBody(attempt);
-    attempt.body = body;
-    this.body = body;
-    this.statusCode = statusCode;
-    this.headers = headers;
-    this.endpoint = attempt.endpoint.address;
     this.settled = true;
-    const resolve = this.resolveFn!;
-    this.resolveFn = null;
-    resolve(this);
+    if (this.detached) return true;
+    this.sink.onResponse(statusCode, headers, attempt.endpoint.address, this.retries);
     return true;
   }
 
-  complete(attempt: Attempt, trailers: unknown): void {
-    this.rawTrailers = trailers;
-    this.trailersDone = true;
-    if (this.trailersResolve !== null) this.trailersResolve(toTrailerRecord(trailers));
-    attempt.body!.push(null);
-    this.finish();
+  /** A response body chunk; false pauses the upstream until {@link resume}. */
+  data(chunk: Buffer): boolean {
+    return this.detached ? true : this.sink.onData(chunk);
   }
 
-  completeWithError(): void {
-    this.rawTrailers = undefined;
-    this.trailersDone = true;
-    if (this.trailersResolve !== null) this.trailersResolve({});
+  complete(trailers: unknown): void {
     this.finish();
+    if (!this.detached) this.sink.onEnd(toTrailerRecord(trailers));
+  }
+
+  /** The body failed after its headers went to the sink (reset, idle or request timeout, abort). */
+  responseFailed(err: Error): void {
+    this.finish();
+    this.bodyError = err;
+    if (this.detached) return;
+    const attempt = this.current!;
+    const kind = classifyError(err, true);
+    const reason = kind === 'aborted' ? 'reset' : failureReason(kind);
+    this.sink.onFailure(
+      this.failure(reason, failureStatus(reason), this.failureMessage(err, kind, attempt.endpoint.address), attempt.endpoint.address),
+      true,
+    );
   }
 
   private failure(
@@ -606,9 +587,7 @@ export class Exchange implements UpstreamResponse {
     if (this.settled) return;
     this.settled = true;
     this.finish();
-    const resolve = this.resolveFn!;
-    this.resolveFn = null;
-    resolve(this.failure(reason, status, message, endpoint));
+    if (!this.detached) this.sink.onFailure(this.failure(reason, status, message, endpoint), false);
   }
 
   private finish(): void {
@@ -621,5 +600,103 @@ export class Exchange implements UpstreamResponse {
       this.breaker.activeRetries--;
     }
     this.policy.signal?.removeEventListener('abort', this);
+  }
+}
+
+function failureReason(kind: AttemptFailure): UpstreamFailure['reason'] {
+  return kind === 'connect-failure' || kind === 'timeout' || kind === 'protocol-error' ? kind : 'reset';
+}
+
+function failureStatus(reason: UpstreamFailure['reason']): UpstreamFailure['status'] {
+  return reason === 'connect-failure' ? 503 : reason === 'timeout' ? 504 : 502;
+}
+
+/** The response body of the promise path: the exchange pushes, `read` resumes the upstream. */
+class UpstreamBody extends Readable {
+  private readonly exchange: Exchange;
+
+  constructor(exchange: Exchange) {
+    super({ highWaterMark: BODY_HIGH_WATER_MARK });
+    this.exchange = exchange;
+  }
+
+  override _read(): void {
+    this.exchange.resume();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.exchange.bodyDestroyed(err);
+    cb(err);
+  }
+}
+
+/**
+ * Adapts {@link Exchange}'s pushes to `ClusterManager.request`'s shape: a promise of the response
+ * (this object itself, to save an allocation) with a Readable body and a trailers promise.
+ */
+export class ResponseSink implements UpstreamSink, UpstreamResponse {
+  readonly kind = 'response' as const;
+  statusCode = 0;
+  headers: HeaderMap = {};
+  body!: Readable;
+  endpoint = '';
+  retries = 0;
+  exchange!: Exchange;
+  readonly promise: Promise<Outcome>;
+  private resolveFn!: (v: Outcome) => void;
+  private trailerRecord: Record<string, string> | null = null;
+  private trailersPromise: Promise<Record<string, string>> | null = null;
+  private trailersResolve: ((t: Record<string, string>) => void) | null = null;
+
+  constructor() {
+    this.promise = new Promise<Outcome>((resolve) => {
+      this.resolveFn = resolve;
+    });
+  }
+
+  /** Resolves with the response trailers once the body has ended (`{}` if it failed or had none). */
+  get trailers(): Promise<Record<string, string>> {
+    if (this.trailersPromise === null) {
+      this.trailersPromise =
+        this.trailerRecord !== null
+          ? Promise.resolve(this.trailerRecord)
+          : new Promise((resolve) => {
+              this.trailersResolve = resolve;
+            });
+    }
+    return this.trailersPromise;
+  }
+
+  onResponse(statusCode: number, headers: HeaderMap, endpoint: string, retries: number): void {
+    this.body = new UpstreamBody(this.exchange);
+    this.statusCode = statusCode;
+    this.headers = headers;
+    this.endpoint = endpoint;
+    this.retries = retries;
+    this.resolveFn(this);
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.body.push(chunk);
+  }
+
+  onEnd(trailers: Record<string, string>): void {
+    this.settleTrailers(trailers === NO_TRAILERS ? {} : trailers);
+    this.body.push(null);
+  }
+
+  onFailure(failure: UpstreamFailure, afterHeaders: boolean): void {
+    if (!afterHeaders) {
+      this.resolveFn(failure);
+      return;
+    }
+    const body = this.body;
+    if (!body.destroyed) body.destroy(this.exchange.bodyError ?? new Error(failure.message));
+    this.settleTrailers({});
+  }
+
+  private settleTrailers(t: Record<string, string>): void {
+    this.trailerRecord = t;
+    if (this.trailersResolve !== null) this.trailersResolve(t);
   }
 }
