@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGateway, type Gateway } from '@gateway/proxy';
@@ -151,7 +151,9 @@ export async function demo(argv: string[], io: CliIO, options: DemoRunOptions = 
     const url = `http://127.0.0.1:${gateway.address()?.port}`;
     const diag = `http://127.0.0.1:${gateway.adminAddress()?.port}/diag`;
     const c = url.replace('http://', '');
-    io.stdout(`Gateway demo: serving ${file} (version ${gateway.version})
+    const shown = relative(process.cwd(), file);
+    const where = shown.startsWith('..') || isAbsolute(shown) ? file : shown;
+    io.stdout(`Gateway demo: serving ${where} (version ${gateway.version})
 
   gateway       ${url}
   diagnostics   ${diag}

@@ -255,11 +255,13 @@ class Parser {
   }
 
   /** A node whose first line is the current one, at `indent`. */
-  node(indent: number, top = false): unknown {
+  node(indent: number, top = false, firstKey?: [string, string]): unknown {
     const l = this.line!;
     if (l.indent !== indent) bail();
     if (l.text === '-' || l.text.startsWith('- ')) return this.seq(indent);
-    if (this.keyOf(l.text) !== undefined) return this.map(indent);
+    // The first pair is parsed once and handed to map() (keyOf is the parser's hot spot).
+    const kv = firstKey ?? this.keyOf(l.text);
+    if (kv !== undefined) return this.map(indent, kv);
     if (!top) bail();
     // A document that is a single scalar or flow collection.
     this.pos++;
@@ -291,13 +293,15 @@ class Parser {
     return [key, text.slice(idx + 1).trim()];
   }
 
-  private map(indent: number): Record<string, unknown> {
+  private map(indent: number, firstKey: [string, string]): Record<string, unknown> {
     const out: Record<string, unknown> = {};
+    let known: [string, string] | undefined = firstKey;
     while (this.pos < this.lines.length) {
       const l = this.line!;
       if (l.indent < indent) break;
       if (l.indent > indent) bail();
-      const kv = this.keyOf(l.text);
+      const kv = known ?? this.keyOf(l.text);
+      known = undefined;
       if (!kv) bail();
       const [key, rest] = kv!;
       if (key === '__proto__' || Object.hasOwn(out, key)) bail(); // duplicates: let `yaml` report them
@@ -363,10 +367,12 @@ class Parser {
         continue;
       }
       const inner = indent + k;
-      if (rest === '-' || rest.startsWith('- ') || this.keyOf(rest) !== undefined) {
+      const dash = rest === '-' || rest.startsWith('- ');
+      const kv = dash ? undefined : this.keyOf(rest);
+      if (dash || kv !== undefined) {
         // `- key: v` / `- - x`: the item is a block node starting at this column.
         this.lines[this.pos] = { n: l.n, indent: inner, text: rest };
-        out.push(this.node(inner));
+        out.push(this.node(inner, false, kv));
         continue;
       }
       this.pos++;

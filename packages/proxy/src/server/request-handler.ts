@@ -259,7 +259,9 @@ class Exchange implements UpstreamSink {
     cfg.inflight++;
     lc.host.inflight++;
     (res as unknown as { [kExchange]: Exchange })[kExchange] = this;
-    res.once('close', onResponseClose);
+    // `on`, not `once`: 'close' fires once per response and finish() is idempotent, and `once`
+    // would allocate a wrapper per request.
+    res.on('close', onResponseClose);
   }
 
   run(): void {

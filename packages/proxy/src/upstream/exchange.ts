@@ -240,7 +240,12 @@ class Attempt implements Dispatcher.DispatchHandler {
     const headers = parseHeaders(rawHeaders);
     const outlier = ex.cluster.outlier;
     if (outlier !== undefined) outlier.onStatus(this.endpoint, statusCode);
-    if (ex.retry !== null && ex.canRetry() && shouldRetryStatus(ex.retry, statusCode, headers) && ex.reserveRetry()) {
+    if (
+      ex.retry !== null &&
+      ex.canRetry() &&
+      shouldRetryStatus(ex.retry, statusCode, headers) &&
+      ex.reserveRetry()
+    ) {
       this.discard = true;
       const length = Number(headers['content-length'] ?? Number.NaN);
       if (!(length <= DRAIN_LIMIT_BYTES))
@@ -384,7 +389,9 @@ export class Exchange implements UpstreamCall {
   bodyDestroyed(err: Error | null): void {
     const attempt = this.current;
     if (attempt === null || attempt.done) return;
-    attempt.abort(err ?? new DownstreamAbortError('response body destroyed before the upstream response ended'));
+    attempt.abort(
+      err ?? new DownstreamAbortError('response body destroyed before the upstream response ended'),
+    );
   }
 
   // --- attempts -------------------------------------------------------------------------------
@@ -562,7 +569,12 @@ export class Exchange implements UpstreamCall {
     const kind = classifyError(err, true);
     const reason = kind === 'aborted' ? 'reset' : failureReason(kind);
     this.sink.onFailure(
-      this.failure(reason, failureStatus(reason), this.failureMessage(err, kind, attempt.endpoint.address), attempt.endpoint.address),
+      this.failure(
+        reason,
+        failureStatus(reason),
+        this.failureMessage(err, kind, attempt.endpoint.address),
+        attempt.endpoint.address,
+      ),
       true,
     );
   }

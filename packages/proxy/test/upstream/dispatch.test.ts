@@ -165,7 +165,13 @@ describe('ClusterManager.dispatch', () => {
         cluster('h2', [endpoint(h2Port)], { protocol: 'http2' }),
         cluster('tight', [endpoint(server.port)], {
           circuitBreakers: [
-            { priority: 'default', maxConnections: 10, maxPendingRequests: 10, maxRequests: 1, maxRetries: 3 },
+            {
+              priority: 'default',
+              maxConnections: 10,
+              maxPendingRequests: 10,
+              maxRequests: 1,
+              maxRetries: 3,
+            },
           ],
         }),
       ]),
@@ -232,7 +238,9 @@ describe('ClusterManager.dispatch', () => {
     const { rec } = send(
       cm,
       'h2',
-      get('/svc/Method', { headers: { host: 'h2.test', te: 'trailers', 'content-type': 'application/grpc' } }),
+      get('/svc/Method', {
+        headers: { host: 'h2.test', te: 'trailers', 'content-type': 'application/grpc' },
+      }),
       policy({ grpc: true }),
     );
     await rec.done;
