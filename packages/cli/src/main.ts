@@ -20,6 +20,11 @@ interface CommandEntry {
  */
 const COMMANDS: CommandEntry[] = [
   {
+    words: ['demo'],
+    summary: 'run the quickstart: two demo upstreams behind the gateway on :8080',
+    load: () => import('./commands/demo.js'),
+  },
+  {
     words: ['validate'],
     summary: 'check resources; exit 1 with one line per error',
     load: () => import('./commands/validate.js'),

@@ -76,6 +76,38 @@ export function hostMatches(glob: string, name: string): boolean {
  * ```
  */
 export function hostGlobsOverlap(a: string, b: string): boolean {
+  return memoPair(overlapMemo, a, b, overlapUncached);
+}
+
+/**
+ * Results per pair of globs: compilation asks the same few questions once per Mapping and Host
+ * (a handful of Host names against a few hundred Mapping hostnames).
+ */
+function memoPair(
+  memo: Map<string, Map<string, boolean>>,
+  a: string,
+  b: string,
+  fn: (a: string, b: string) => boolean,
+): boolean {
+  let inner = memo.get(a);
+  if (inner === undefined) {
+    // The cap bounds memory for adversarial input; past it, compute every time.
+    if (memo.size >= 1_000) return fn(a, b);
+    inner = new Map();
+    memo.set(a, inner);
+  }
+  let r = inner.get(b);
+  if (r === undefined) {
+    r = fn(a, b);
+    if (inner.size < 10_000) inner.set(b, r);
+  }
+  return r;
+}
+
+const overlapMemo = new Map<string, Map<string, boolean>>();
+const coversMemo = new Map<string, Map<string, boolean>>();
+
+function overlapUncached(a: string, b: string): boolean {
   const x = parseHostGlob(a);
   const y = parseHostGlob(b);
   if (x.kind === 'any' || y.kind === 'any') return true;
@@ -91,6 +123,10 @@ export function hostGlobsOverlap(a: string, b: string): boolean {
 
 /** True when every name `inner` matches is also matched by `outer`. */
 export function hostGlobCovers(outer: string, inner: string): boolean {
+  return memoPair(coversMemo, outer, inner, coversUncached);
+}
+
+function coversUncached(outer: string, inner: string): boolean {
   const o = parseHostGlob(outer);
   const i = parseHostGlob(inner);
   if (o.kind === 'any') return true;
