@@ -167,7 +167,8 @@ export function normalizeKeys(value: unknown, s: Schema, path: string, issues: S
             severity: 'notice',
             code: 'deprecated-field',
           });
-        out[name] = normalizeKeys(v, field.s, join(path, name), issues);
+        // Scalars come back unchanged: only containers need their (costly to build) field path.
+        out[name] = isContainer(field.s) ? normalizeKeys(v, field.s, join(path, name), issues) : v;
       }
       return out;
     }
@@ -179,7 +180,7 @@ export function normalizeKeys(value: unknown, s: Schema, path: string, issues: S
       if (!isPlainObject(value)) return value;
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value))
-        out[k] = normalizeKeys(v, s.of, `${path}[${JSON.stringify(k)}]`, issues);
+        out[k] = isContainer(s.of) ? normalizeKeys(v, s.of, `${path}[${JSON.stringify(k)}]`, issues) : v;
       return out;
     }
     case 'union': {
@@ -206,6 +207,36 @@ function requiredOf(s: Extract<Schema, { t: 'object' }>): string[] {
     requiredCache.set(s, r);
   }
   return r;
+}
+
+function isContainer(s: Schema): boolean {
+  return s.t === 'object' || s.t === 'array' || s.t === 'record' || s.t === 'union';
+}
+
+/**
+ * True when `value` passes a scalar schema (so {@link checkValue} would report nothing); false
+ * for containers and failures, which take the full check.
+ */
+function scalarOk(value: unknown, s: Schema): boolean {
+  switch (s.t) {
+    case 'string':
+      return typeof value === 'string' && !(s.nonEmpty && value === '');
+    case 'bool':
+      return typeof value === 'boolean';
+    case 'int':
+      return (
+        typeof value === 'number' &&
+        Number.isInteger(value) &&
+        !(s.min !== undefined && value < s.min) &&
+        !(s.max !== undefined && value > s.max)
+      );
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) && !(s.min !== undefined && value < s.min);
+    case 'any':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** Type-checks `value` against `s`, pushing one issue per problem (never stops at the first). */
@@ -253,7 +284,7 @@ export function checkValue(value: unknown, s: Schema, path: string, issues: Sche
     case 'record':
       if (!isPlainObject(value)) return void fail();
       for (const [k, v] of Object.entries(value))
-        checkValue(v, s.of, `${path}[${JSON.stringify(k)}]`, issues);
+        if (!scalarOk(v, s.of)) checkValue(v, s.of, `${path}[${JSON.stringify(k)}]`, issues);
       return;
     case 'object': {
       if (!isPlainObject(value)) return void fail();
@@ -262,6 +293,8 @@ export function checkValue(value: unknown, s: Schema, path: string, issues: Sche
         const field = s.fields[name];
         const v = value[name];
         if (field === undefined || v === undefined || v === null) continue;
+        // The field path is built only when it may be reported (most fields are valid scalars).
+        if (scalarOk(v, field.s)) continue;
         checkValue(v, field.s, join(path, name), issues);
       }
       for (const name of requiredOf(s)) {

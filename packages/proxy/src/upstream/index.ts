@@ -13,7 +13,9 @@ export type {
   PickedEndpoint,
   RequestPolicy,
   ResolveMap,
+  UpstreamCall,
   UpstreamFailure,
   UpstreamRequest,
   UpstreamResponse,
+  UpstreamSink,
 } from './types.js';
