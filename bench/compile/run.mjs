@@ -216,13 +216,18 @@ measured right after the cold load+compile. Individual runs are in \`bench/resul
 
 Targets: 10,000 Mappings in ≤ 200 ms and ≤ 150 MB peak RSS. ${status(out.results)} For scale, Emissary's Python
 compiler needs ~0.8 s per 1,000 Mappings (ambassador-semantics reference §6), i.e. ~8 s for
-10,000. Where the time goes (CPU profiles at 10,000–20,000 Mappings): loading is about a fifth
-of load+compile (a fast parser for the YAML subset manifests use, the \`yaml\` package as
-fallback; \`yaml\` alone needs ~1.3 s for the 10,000-Mapping input); of compile, roughly a quarter
-is sealing — the IR is ~16 MB of JSON at 10,000 Mappings (≈ 850 bytes per route entry, 390 per
-cluster) and \`sealIR\` hashes all of it —, a third is garbage collection, the rest validation,
-grouping and building routes and clusters. Everything is linear (Maps keyed by group id, one
-sort); memory grows by ~5 MB per 1,000 Mappings above the ~60 MB Node baseline.
+10,000. Where the time goes (CPU profiles and per-phase CPU timers at 10,000 Mappings): loading
+is about a quarter of load+compile (a fast parser for the YAML subset manifests use, the \`yaml\`
+package as fallback; \`yaml\` alone needs ~1.3 s for the 10,000-Mapping input); of compile, roughly
+a quarter is sealing — the IR is ~16 MB of JSON at 10,000 Mappings (≈ 850 bytes per route entry,
+390 per cluster) and \`sealIR\` hashes all of it, serialising a route shared by several virtual
+hosts once —, a third is building groups, routes and clusters, the rest validation, Mapping
+resolution and virtual hosts; garbage collection is spread over all of it (about a fifth to a
+third of the time, plus helper-thread CPU). Everything is linear (Maps keyed by group id, one
+sort); memory grows by ~5 MB per 1,000 Mappings above the ~60 MB Node baseline. The remaining
+cost is spread thinly (no function above ~10 % of a profile), so the 200 ms target needs a
+smaller IR (e.g. shared default sub-objects or an IR schema without empty defaults) or a version
+that is not a hash of the full IR text — both contract changes, not done here.
 `;
   const next = md.replace(/## Compile \(core\)\n[\s\S]*?(?=\n## )/, `${section}`);
   writeFileSync(file, next);

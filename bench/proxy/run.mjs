@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -151,6 +151,7 @@ async function load(url, opts = {}) {
   });
   const cpuMs = opts.pid ? treeCpuMs(opts.pid) - cpuBefore : undefined;
   return {
+    loadAvg1m: Math.round(loadavg()[0] * 100) / 100,
     rps: Math.round(r.requests.average),
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -196,12 +197,21 @@ const results = {
     pipelining: 1,
     rounds: ROUNDS,
   },
+  loadAvgStart: loadavg().map((l) => Math.round(l * 100) / 100),
   throughput: {},
 };
 
 try {
   // 1. Max throughput, side by side. Rounds interleave the variants to spread machine noise.
-  const variants = ['direct', 'gateway', 'gateway-dispatch', 'http-proxy', 'fastify', 'nginx'];
+  const variants = [
+    'direct',
+    'gateway',
+    'gateway-request',
+    'gateway-dispatch',
+    'http-proxy',
+    'fastify',
+    'nginx',
+  ];
   const runs = Object.fromEntries(variants.map((v) => [v, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of variants) {
@@ -234,6 +244,7 @@ try {
     gatewayVsHttpProxy: cpuRatio('gateway', 'http-proxy'),
     gatewayVsFastify: cpuRatio('gateway', 'fastify'),
     gatewayVsNginx: cpuRatio('gateway', 'nginx'),
+    gatewayVsRequestPath: cpuRatio('gateway', 'gateway-request'),
     dispatchPathVsHttpProxy: cpuRatio('gateway-dispatch', 'http-proxy'),
     dispatchPathVsFastify: cpuRatio('gateway-dispatch', 'fastify'),
   };
@@ -241,60 +252,75 @@ try {
     gatewayVsHttpProxy: Math.round((t.gateway.rps / t['http-proxy'].rps) * 100) / 100,
     gatewayVsFastify: Math.round((t.gateway.rps / t.fastify.rps) * 100) / 100,
     gatewayVsDirect: Math.round((t.gateway.rps / t.direct.rps) * 100) / 100,
+    gatewayVsRequestPath: Math.round((t.gateway.rps / t['gateway-request'].rps) * 100) / 100,
     ...(t.nginx ? { gatewayVsNginx: Math.round((t.gateway.rps / t.nginx.rps) * 100) / 100 } : {}),
     dispatchPathVsHttpProxy: Math.round((t['gateway-dispatch'].rps / t['http-proxy'].rps) * 100) / 100,
     dispatchPathVsFastify: Math.round((t['gateway-dispatch'].rps / t.fastify.rps) * 100) / 100,
   };
 
-  // 2. Fixed rate: added latency at 1,000 req/s.
+  // 2. Fixed rate: added latency at 1,000 req/s (direct and gateway alternate, ROUNDS times).
   {
     const fixed = { connections: CONNECTIONS, overallRate: 1000 };
-    const direct = await load(originUrl, { extra: fixed });
     const target = await startChild('target-child.mjs', {
       VARIANT: 'gateway',
       ORIGIN_PORT: String(origin.port),
       ROUTES: '10',
     });
-    const gw = await load(`http://127.0.0.1:${target.port}/svc/9/x`, { extra: fixed });
+    const direct = [];
+    const gw = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      direct.push(await load(originUrl, { extra: fixed }));
+      gw.push(await load(`http://127.0.0.1:${target.port}/svc/9/x`, { extra: fixed }));
+    }
     await stopChild(target);
+    const d = summarise(direct);
+    const g = summarise(gw);
     results.fixedRate = {
       rate: 1000,
-      direct,
-      gateway: gw,
-      addedP50Ms: Math.round((gw.p50 - direct.p50) * 100) / 100,
-      addedP99Ms: Math.round((gw.p99 - direct.p99) * 100) / 100,
+      direct: d,
+      gateway: g,
+      addedP50Ms: Math.round((g.p50 - d.p50) * 100) / 100,
+      addedP99Ms: Math.round((g.p99 - d.p99) * 100) / 100,
+      bestRoundAddedP99Ms: Math.min(...gw.map((r, i) => Math.round((r.p99 - direct[i].p99) * 100) / 100)),
     };
     console.log(`fixed rate: ${JSON.stringify(results.fixedRate)}`);
   }
 
   // 3. Route table size: 10 vs 10,000 prefix routes (request hits the LAST route), and memory.
+  // The two tables alternate round by round so machine noise hits both alike.
   {
-    const tables = {};
-    for (const routes of [10, 10_000]) {
-      const r = [];
-      let memory;
-      for (let round = 0; round < ROUNDS; round++) {
+    const sizes = [10, 10_000];
+    const r = { 10: [], 10000: [] };
+    const memory = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const routes of sizes) {
         const target = await startChild(
           'target-child.mjs',
           { VARIANT: 'gateway', ORIGIN_PORT: String(origin.port), ROUTES: String(routes) },
           ['--expose-gc'],
         );
-        memory = target.memory;
-        r.push(await load(`http://127.0.0.1:${target.port}/svc/${routes - 1}/x`, { pid: target.child.pid }));
+        memory[routes] = target.memory;
+        r[routes].push(await load(`http://127.0.0.1:${target.port}/svc/${routes - 1}/x`, { pid: target.child.pid }));
         await stopChild(target);
+        console.log(`routes ${routes} round ${round + 1}: ${JSON.stringify(r[routes].at(-1))}`);
       }
+    }
+    const tables = {};
+    for (const routes of sizes) {
+      const m = memory[routes];
       tables[routes] = {
-        ...summarise(r),
+        ...summarise(r[routes]),
         memory: {
-          rssMiB: Math.round(((memory.rssAfter - memory.rssBefore) / 2 ** 20) * 10) / 10,
-          heapMiB: Math.round(((memory.heapAfter - memory.heapBefore) / 2 ** 20) * 10) / 10,
+          rssMiB: Math.round(((m.rssAfter - m.rssBefore) / 2 ** 20) * 10) / 10,
+          heapMiB: Math.round(((m.heapAfter - m.heapBefore) / 2 ** 20) * 10) / 10,
         },
       };
-      console.log(`routes ${routes}: ${JSON.stringify(tables[routes])}`);
     }
     results.routeTable = {
       ...tables,
       ratio10kTo10: Math.round((tables[10_000].rps / tables[10].rps) * 100) / 100,
+      cpuRatio10kTo10:
+        Math.round((tables[10_000].cpuUsPerRequest / tables[10].cpuUsPerRequest) * 100) / 100,
     };
   }
 
@@ -323,6 +349,27 @@ try {
 }
 
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+// Keep the previous run's headline numbers next to the new ones (before/after comparisons).
+const resultsFile = join(root, 'bench', 'results', 'proxy.json');
+if (existsSync(resultsFile)) {
+  try {
+    const prev = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    results.previousRun = {
+      date: prev.date,
+      throughput: Object.fromEntries(
+        Object.entries(prev.throughput ?? {}).map(([k, v]) => [
+          k,
+          { rps: v.rps, p99: v.p99, cpuUsPerRequest: v.cpuUsPerRequest },
+        ]),
+      ),
+      ratios: prev.ratios,
+      cpuEfficiency: prev.cpuEfficiency,
+    };
+  } catch {
+    // unreadable previous results: nothing to keep
+  }
+}
+results.loadAvgEnd = loadavg().map((l) => Math.round(l * 100) / 100);
 writeFileSync(join(root, 'bench', 'results', 'proxy.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log(
   JSON.stringify(

@@ -1,4 +1,5 @@
-// One proxy under test, in its own process. VARIANT: gateway | gateway-workers | http-proxy | fastify.
+// One proxy under test, in its own process. VARIANT: gateway | gateway-request | gateway-dispatch |
+// gateway-workers | http-proxy | fastify.
 // Imports the BUILT @gateway packages from packages/*/dist.
 import cluster from 'node:cluster';
 import http from 'node:http';
@@ -92,11 +93,16 @@ function gatewayIR(core) {
   });
 }
 
-if (variant === 'gateway' || variant === 'gateway-workers' || variant === 'gateway-dispatch') {
+if (
+  variant === 'gateway' ||
+  variant === 'gateway-workers' ||
+  variant === 'gateway-dispatch' ||
+  variant === 'gateway-request'
+) {
   const core = await import(pathToFileURL(join(root, 'packages', 'core', 'dist', 'index.js')).href);
   const proxy = await import(pathToFileURL(join(root, 'packages', 'proxy', 'dist', 'index.js')).href);
   const options = () => ({ listen: { host: '127.0.0.1', port }, accessLog: false, processMetrics: false });
-  if (variant === 'gateway' || variant === 'gateway-dispatch') {
+  if (variant === 'gateway' || variant === 'gateway-dispatch' || variant === 'gateway-request') {
     global.gc?.();
     const before = process.memoryUsage();
     const ir = gatewayIR(core);
@@ -106,6 +112,19 @@ if (variant === 'gateway' || variant === 'gateway-workers' || variant === 'gatew
       clusterManager = createDispatchClusterManager(
         createRequire(join(root, 'packages', 'proxy', 'package.json'))('undici'),
       );
+    } else if (variant === 'gateway-request') {
+      // The shipped cluster manager with `dispatch` hidden: the gateway falls back to the
+      // promise/Readable `request` path (what it used before `dispatch` existed upstream).
+      const real = proxy.createClusterManager();
+      clusterManager = {
+        update: (ir) => real.update(ir),
+        request: (c, req, policy) => real.request(c, req, policy),
+        pick: (c, key) => real.pick(c, key),
+        stats: () => real.stats(),
+        on: (event, fn) => real.on(event, fn),
+        diagnostics: () => real.diagnostics?.() ?? [],
+        close: () => real.close(),
+      };
     }
     const gw = proxy.createGateway({ ...options(), ir, ...(clusterManager ? { clusterManager } : {}) });
     await gw.start();

@@ -11,22 +11,7 @@ import {
 import type { Gateway } from '@gateway/proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runController } from '../src/commands/controller.js';
-import type { CliIO } from '../src/io.js';
-
-function capture(): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-    stdin: async () => '',
-  };
-  return io;
-}
+import { capture } from './support/cli-io.js';
 
 async function until<T>(
   check: () => T | undefined | Promise<T | undefined>,

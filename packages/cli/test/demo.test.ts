@@ -6,23 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demo, findQuickstart } from '../src/commands/demo.js';
-import type { CliIO } from '../src/io.js';
 import { UsageError } from '../src/io.js';
-
-function capture(): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-    stdin: async () => '',
-  };
-  return io;
-}
+import { capture } from './support/cli-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

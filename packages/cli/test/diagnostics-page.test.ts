@@ -1,49 +1,24 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright locators, where innerText is the rendered text the user reads.
-import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AdsServer, envoyProtoRoot, TYPE_URLS } from '@gateway/envoy';
+import { type AdsServer, TYPE_URLS } from '@gateway/envoy';
 import type { Gateway } from '@gateway/proxy';
-import * as grpc from '@grpc/grpc-js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/commands/serve.js';
 import { serveXds } from '../src/commands/xds.js';
 import type { XdsAdmin } from '../src/commands/xds-admin.js';
-import type { CliIO } from '../src/io.js';
+import { rawAdsClient } from './support/ads-client.js';
+import { capture, echoOrigin, until as waitUntil } from './support/cli-io.js';
 
 const DOCS_SCREENSHOT = fileURLToPath(new URL('../../../docs/images/diagnostics.png', import.meta.url));
 
-function capture(): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-    stdin: async () => '',
-  };
-  return io;
-}
-
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** The page polls and renders asynchronously: allow it longer than the command tests. */
+const until = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) =>
+  waitUntil(check, what, timeoutMs);
 
 const mapping = (name: string, prefix: string, service: string, extra = '') => `---
 apiVersion: getambassador.io/v3alpha1
@@ -68,43 +43,6 @@ const BASE =
 // An edit with a mistake: the page must name the resource, the field and the problem.
 const BROKEN = `${BASE}${mapping('bad-weight', '/oops/', 'quote', ', weight: 120')}`;
 const NEXT = `${BASE}${mapping('payments', '/payments/', 'quote')}`;
-
-/** A bare SotW ADS stream (real Envoy protos over gRPC), to play a client that NACKs. */
-function adsClient(port: number) {
-  const Req = envoyProtoRoot().lookupType('envoy.service.discovery.v3.DiscoveryRequest');
-  const Res = envoyProtoRoot().lookupType('envoy.service.discovery.v3.DiscoveryResponse');
-  const raw = (b: Buffer) => b;
-  const Client = grpc.makeGenericClientConstructor(
-    {
-      StreamAggregatedResources: {
-        path: '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',
-        requestStream: true,
-        responseStream: true,
-        requestSerialize: raw,
-        requestDeserialize: raw,
-        responseSerialize: raw,
-        responseDeserialize: raw,
-      },
-    },
-    'Ads',
-  );
-  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const stream = (
-    client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<Buffer, Buffer> }
-  ).StreamAggregatedResources();
-  const responses: Array<{ nonce: string }> = [];
-  stream.on('data', (b: Buffer) => responses.push(Res.decode(b) as unknown as { nonce: string }));
-  stream.on('error', () => {});
-  return {
-    responses,
-    send: (body: Record<string, unknown>) =>
-      stream.write(Buffer.from(Req.encode(Req.fromObject(body)).finish())),
-    close: () => {
-      stream.cancel();
-      client.close();
-    },
-  };
-}
 
 /** Chromium with a fresh profile (Playwright gives every launch its own temporary user-data-dir). */
 function launch(): Promise<Browser> {
@@ -131,10 +69,7 @@ describe('diagnostics page', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-diag-'));
-    origin = http.createServer((req, res) => res.end(`origin saw ${req.url}`));
-    origin.listen(0, '127.0.0.1');
-    await once(origin, 'listening');
-    originPort = (origin.address() as AddressInfo).port;
+    ({ server: origin, port: originPort } = await echoOrigin());
     browser = await launch();
   });
 
@@ -282,7 +217,7 @@ describe('diagnostics page', () => {
       expect(await page.locator('#routes tr', { hasText: 'prefix /backend/' }).innerText()).toMatch(/90%/);
 
       // A client (a real ADS stream over gRPC) rejects the listeners it was sent.
-      const client = adsClient(server?.port as number);
+      const client = rawAdsClient(server?.port as number);
       try {
         client.send({ type_url: TYPE_URLS.listener, node: { id: 'envoy-<1>' } });
         await until(() => client.responses.length === 1, 'an LDS response');

@@ -4,22 +4,7 @@ import { join } from 'node:path';
 import { decodeMessage, encodeMessage, type JsonObject } from '@gateway/envoy';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/commands/render-envoy.js';
-import type { CliIO } from '../src/io.js';
-
-function capture(): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-    stdin: async () => '',
-  };
-  return io;
-}
+import { capture } from './support/cli-io.js';
 
 const GATEWAY = `
 apiVersion: getambassador.io/v3alpha1

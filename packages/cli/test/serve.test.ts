@@ -1,36 +1,11 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Gateway } from '@gateway/proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/commands/serve.js';
-import type { CliIO } from '../src/io.js';
-
-function capture(): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-    stdin: async () => '',
-  };
-  return io;
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { capture, echoOrigin, until } from './support/cli-io.js';
 
 const mapping = (name: string, prefix: string, service: string) => `---
 apiVersion: getambassador.io/v3alpha1
@@ -51,10 +26,7 @@ describe('gateway serve', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-serve-'));
-    origin = http.createServer((req, res) => res.end(`origin saw ${req.url}`));
-    origin.listen(0, '127.0.0.1');
-    await once(origin, 'listening');
-    originPort = (origin.address() as AddressInfo).port;
+    ({ server: origin, port: originPort } = await echoOrigin());
   });
 
   afterAll(() => {

@@ -1,11 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AdsServer, envoyProtoRoot, TYPE_URLS } from '@gateway/envoy';
-import * as grpc from '@grpc/grpc-js';
+import { type AdsServer, TYPE_URLS } from '@gateway/envoy';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serveXds } from '../src/commands/xds.js';
-import type { CliIO } from '../src/io.js';
+import { rawAdsClient } from './support/ads-client.js';
+import { capture, until } from './support/cli-io.js';
 
 const MAPPING = (name: string, prefix: string) => `---
 apiVersion: getambassador.io/v3alpha1
@@ -13,68 +13,6 @@ kind: Mapping
 metadata: { name: ${name}, namespace: default }
 spec: { prefix: ${prefix}, service: ${name} }
 `;
-
-function capture(): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (s: string) => {
-      io.out += s;
-    },
-    stderr: (s: string) => {
-      io.err += s;
-    },
-    stdin: async () => '',
-  };
-  return io;
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** A bare SotW ADS stream speaking DiscoveryRequest/Response through the real protos. */
-function rawAds(port: number) {
-  const Req = envoyProtoRoot().lookupType('envoy.service.discovery.v3.DiscoveryRequest');
-  const Res = envoyProtoRoot().lookupType('envoy.service.discovery.v3.DiscoveryResponse');
-  const id = (b: Buffer) => b;
-  const Ctor = grpc.makeGenericClientConstructor(
-    {
-      StreamAggregatedResources: {
-        path: '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',
-        requestStream: true,
-        responseStream: true,
-        requestSerialize: id,
-        requestDeserialize: id,
-        responseSerialize: id,
-        responseDeserialize: id,
-      },
-    },
-    'Ads',
-  );
-  const client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const stream = (
-    client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<Buffer, Buffer> }
-  ).StreamAggregatedResources();
-  const responses: Array<{ version_info: string; nonce: string; type_url: string }> = [];
-  stream.on('data', (b: Buffer) =>
-    responses.push(Res.decode(b) as unknown as { version_info: string; nonce: string; type_url: string }),
-  );
-  stream.on('error', () => {});
-  return {
-    responses,
-    send: (body: Record<string, unknown>) =>
-      stream.write(Buffer.from(Req.encode(Req.fromObject(body)).finish())),
-    close: () => {
-      stream.cancel();
-      client.close();
-    },
-  };
-}
 
 const cleanups: Array<() => void> = [];
 afterAll(() => {
@@ -101,7 +39,7 @@ describe('gateway xds', () => {
     expect(io.out).toMatch(/^xds: serving version [0-9a-f]{16} on 127\.0\.0\.1:\d+$/m);
     const firstVersion = ads.cache.get('default')?.version;
 
-    const client = rawAds(ads.port as number);
+    const client = rawAdsClient(ads.port as number);
     cleanups.push(client.close);
     client.send({ type_url: TYPE_URLS.listener, node: { id: 'cli-test' } });
     await until(() => client.responses.length === 1, 'an LDS response');

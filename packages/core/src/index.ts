@@ -20,6 +20,12 @@ export {
 } from './builders/resources.js';
 export type { CompileOptions, CompileResult } from './compile/index.js';
 export { compile, compileYaml } from './compile/index.js';
+export {
+  AUTH_ALWAYS_SENT_HEADERS,
+  DEFAULT_AUTH_REQUEST_HEADERS,
+  DEFAULT_JWT_ALGORITHMS,
+  JWT_ALGORITHMS,
+} from './defaults.js';
 export type { Diagnostic, Severity, SourceLocation } from './diagnostics.js';
 export { formatDiagnostic } from './diagnostics.js';
 export * from './diagnostics-page/index.js';

@@ -83,3 +83,34 @@ describe('contentHash', () => {
     expect(contentHash(big)).toBe(expected(big));
   });
 });
+
+describe('sealIR', () => {
+  it('versions an IR whose routes are shared by several virtual hosts as sha256 of its stable JSON', async () => {
+    const { createHash } = await import('node:crypto');
+    const { sealIR } = await import('../src/index.js');
+    const yaml = [
+      ...['"*.example.com"', 'api.example.com', 'www.example.com'].map(
+        (h, i) =>
+          `---\napiVersion: getambassador.io/v3alpha1\nkind: Host\nmetadata:\n  name: h${i}\nspec:\n  hostname: ${h}\n`,
+      ),
+      ...Array.from(
+        { length: 300 },
+        (_, i) =>
+          `---\napiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata:\n  name: m${i}\nspec:\n  hostname: "${i % 2 ? '*' : `h${i}.example.com`}"\n  prefix: /s${i}/\n  service: s${i}:80\n  add_request_headers: {z: "1", a: "2"}\n`,
+      ),
+    ].join('');
+    const { ir } = compileYaml(yaml);
+    const [vhA, vhB] = ir.listeners[0]!.virtualHosts;
+    // The "*" Mappings' routes are the same objects in every virtual host (the memoised case).
+    expect(vhA!.routes.some((r) => vhB!.routes.includes(r))).toBe(true);
+    const { schema: _schema, version, ...body } = ir;
+    const expected = createHash('sha256').update(stableStringify(body)).digest('hex').slice(0, 16);
+    expect(version).toBe(expected);
+    // Unsorted keys inside a shared route still hash as their sorted form.
+    const shared = vhA!.routes.find((r) => vhB!.routes.includes(r))!;
+    shared.auth = { ...shared.auth, contextExtensions: { z: '1', a: '2' } };
+    const resealed = sealIR(body);
+    expect(resealed.version).toBe(createHash('sha256').update(stableStringify(body)).digest('hex').slice(0, 16));
+    expect(resealed.version).not.toBe(version);
+  });
+});

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { stableStringify } from '@gateway/core';
-import { stringify } from 'yaml';
 import type { CliIO } from '../io.js';
-import { ExitCode, UsageError } from '../io.js';
-import { diagnosticLine, LOAD_HELP, LOAD_OPTIONS, loadAndCompile, printable } from './shared-load.js';
+import { ExitCode } from '../io.js';
+import { formatData, OUTPUT_OPTION, outputFormat } from '../output.js';
+import { LOAD_HELP, LOAD_OPTIONS, loadAndCompile, loadFlags, printDiagnostics } from './shared-load.js';
 
 export const help = `gateway compile -f <file|dir|->... [-o json|yaml] [options]
 
@@ -23,26 +22,14 @@ Examples:
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...LOAD_OPTIONS, output: { type: 'string', short: 'o' } },
+    options: { ...LOAD_OPTIONS, ...OUTPUT_OPTION },
     allowPositionals: false,
     strict: true,
   });
-  const format = values.output ?? 'json';
-  if (format !== 'json' && format !== 'yaml')
-    throw new UsageError(`-o must be json or yaml, got "${format}"`);
-  const result = await loadAndCompile(
-    {
-      files: values.file ?? [],
-      namespace: values.namespace,
-      gatewayNamespace: values['gateway-namespace'],
-      ambassadorId: values['ambassador-id'],
-      ingressClass: values['ingress-class'],
-    },
-    io,
-  );
+  const format = outputFormat(values.output, 'json');
+  const result = await loadAndCompile(loadFlags(values), io);
   const all = [...result.loadDiagnostics, ...result.diagnostics];
-  for (const d of printable(all, values.verbose === true)) io.stderr(`${diagnosticLine(d, io.color)}\n`);
-  const json = stableStringify(result.ir, 2);
-  io.stdout(format === 'json' ? `${json}\n` : stringify(JSON.parse(json), { lineWidth: 0 }));
+  printDiagnostics(io, all, values.verbose === true, io.color);
+  io.stdout(formatData(result.ir, format));
   return all.some((d) => d.severity === 'error') ? ExitCode.Invalid : ExitCode.Ok;
 }

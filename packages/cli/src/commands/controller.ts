@@ -11,6 +11,7 @@ import {
 import { createGateway, type Gateway } from '@gateway/proxy';
 import type { CliIO } from '../io.js';
 import { ExitCode, UsageError } from '../io.js';
+import { runUntilSignal, untilAborted } from '../run-until-signal.js';
 
 export const help = `gateway controller [--kubeconfig p] [--namespace ns]... [--ingress-class c] [--sink xds|proxy] [options]
 
@@ -186,10 +187,7 @@ export async function runController(
       }
     },
   });
-  const stopped = new Promise<void>((resolve) => {
-    if (options.signal?.aborted) resolve();
-    options.signal?.addEventListener('abort', () => resolve(), { once: true });
-  });
+  const stopped = untilAborted(options.signal);
   io.stderr(
     `controller: watching ${namespaces.length ? namespaces.join(', ') : 'all namespaces'} on ${kc.getCurrentCluster()?.server}\n`,
   );
@@ -211,15 +209,6 @@ export async function runController(
 }
 
 /** `gateway controller`: run until SIGINT/SIGTERM. */
-export async function run(argv: string[], io: CliIO): Promise<number> {
-  const abort = new AbortController();
-  const stop = () => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    return await runController(argv, io, { signal: abort.signal });
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+export function run(argv: string[], io: CliIO): Promise<number> {
+  return runUntilSignal((signal) => runController(argv, io, { signal }));
 }

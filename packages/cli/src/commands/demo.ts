@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { createGateway, type Gateway } from '@gateway/proxy';
 import type { CliIO } from '../io.js';
 import { ExitCode, UsageError } from '../io.js';
-import { diagnosticLine, loadAndCompile, printable } from './shared-load.js';
+import { runUntilSignal, untilAborted } from '../run-until-signal.js';
+import { loadAndCompile, printDiagnostics } from './shared-load.js';
 
 export const help = `gateway demo [--port 8080] [--admin 8081] [-f gateway.yaml]
 
@@ -123,7 +124,7 @@ export async function demo(argv: string[], io: CliIO, options: DemoRunOptions = 
 
   const loaded = await loadAndCompile({ files: [file] }, io);
   const diagnostics = [...loaded.loadDiagnostics, ...loaded.diagnostics];
-  for (const d of printable(diagnostics, false)) io.stderr(`${diagnosticLine(d)}\n`);
+  printDiagnostics(io, diagnostics, false);
   if (diagnostics.some((d) => d.severity === 'error')) {
     io.stderr(`demo: ${file} has errors; not starting\n`);
     return ExitCode.Invalid;
@@ -180,10 +181,7 @@ Press Ctrl-C to stop.
     return ExitCode.Invalid;
   }
 
-  await new Promise<void>((done) => {
-    if (options.signal?.aborted) done();
-    options.signal?.addEventListener('abort', () => done(), { once: true });
-  });
+  await untilAborted(options.signal);
   io.stdout('demo: stopping\n');
   await stopAll();
   io.stdout('demo: stopped\n');
@@ -191,15 +189,6 @@ Press Ctrl-C to stop.
 }
 
 /** `gateway demo`: run until SIGINT/SIGTERM, then stop the gateway and the upstreams. */
-export async function run(argv: string[], io: CliIO): Promise<number> {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    return await demo(argv, io, { signal: controller.signal });
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+export function run(argv: string[], io: CliIO): Promise<number> {
+  return runUntilSignal((signal) => demo(argv, io, { signal }));
 }

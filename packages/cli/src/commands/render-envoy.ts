@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
-import { stableStringify } from '@gateway/core';
 import { bootstrap, checkResources, translate } from '@gateway/envoy';
-import { stringify } from 'yaml';
 import type { CliIO } from '../io.js';
-import { ExitCode, UsageError } from '../io.js';
-import { diagnosticLine, LOAD_HELP, LOAD_OPTIONS, loadAndCompile, printable } from './shared-load.js';
+import { ExitCode } from '../io.js';
+import { formatData, OUTPUT_OPTION, outputFormat } from '../output.js';
+import { LOAD_HELP, LOAD_OPTIONS, loadAndCompile, loadFlags, printDiagnostics } from './shared-load.js';
 
 export const help = `gateway render envoy -f <file|dir|->... [-o json|yaml] [--bootstrap] [--ads host:port] [options]
 
@@ -36,7 +35,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     args: argv,
     options: {
       ...LOAD_OPTIONS,
-      output: { type: 'string', short: 'o' },
+      ...OUTPUT_OPTION,
       bootstrap: { type: 'boolean' },
       ads: { type: 'string' },
       delta: { type: 'boolean' },
@@ -46,19 +45,8 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     allowPositionals: false,
     strict: true,
   });
-  const format = values.output ?? 'json';
-  if (format !== 'json' && format !== 'yaml')
-    throw new UsageError(`-o must be json or yaml, got "${format}"`);
-  const compiled = await loadAndCompile(
-    {
-      files: values.file ?? [],
-      namespace: values.namespace,
-      gatewayNamespace: values['gateway-namespace'],
-      ambassadorId: values['ambassador-id'],
-      ingressClass: values['ingress-class'],
-    },
-    io,
-  );
+  const format = outputFormat(values.output, 'json');
+  const compiled = await loadAndCompile(loadFlags(values), io);
   const diagnostics = [...compiled.loadDiagnostics, ...compiled.diagnostics];
   let output: unknown;
   if (values.bootstrap || values.ads !== undefined) {
@@ -74,9 +62,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     diagnostics.push(...result.diagnostics, ...checkResources(result.resources));
     output = result.resources;
   }
-  for (const d of printable(diagnostics, values.verbose === true))
-    io.stderr(`${diagnosticLine(d, io.color)}\n`);
-  const json = stableStringify(output, 2);
-  io.stdout(format === 'json' ? `${json}\n` : stringify(JSON.parse(json), { lineWidth: 0 }));
+  printDiagnostics(io, diagnostics, values.verbose === true, io.color);
+  io.stdout(formatData(output, format));
   return diagnostics.some((d) => d.severity === 'error') ? ExitCode.Invalid : ExitCode.Ok;
 }

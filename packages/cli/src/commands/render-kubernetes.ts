@@ -13,7 +13,7 @@ import {
 import type { CliIO } from '../io.js';
 import { ExitCode, UsageError } from '../io.js';
 import { formatObjects, OUTPUT_OPTION, type OutputFormat, outputFormat } from '../output.js';
-import { diagnosticLine, LOAD_HELP, LOAD_OPTIONS, loadAndCompile, printable } from './shared-load.js';
+import { LOAD_HELP, LOAD_OPTIONS, loadAndCompile, loadFlags, printDiagnostics } from './shared-load.js';
 
 const KINDS = ['ingress', 'gateway-api', 'services', 'install'] as const;
 type Kind = (typeof KINDS)[number];
@@ -132,16 +132,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     return finish(result, [], io, verbose, values.strict === true, format);
   }
 
-  const compiled = await loadAndCompile(
-    {
-      files: values.file ?? [],
-      namespace: values.namespace,
-      gatewayNamespace: values['gateway-namespace'],
-      ambassadorId: values['ambassador-id'],
-      ingressClass: values['ingress-class'],
-    },
-    io,
-  );
+  const compiled = await loadAndCompile(loadFlags(values), io);
   const inputDiagnostics = [...compiled.loadDiagnostics, ...compiled.diagnostics];
   const resolution = {
     ...(values['gateway-namespace'] ? { gatewayNamespace: values['gateway-namespace'] } : {}),
@@ -184,7 +175,7 @@ function finish(
   format: OutputFormat,
 ): number {
   const all = [...inputDiagnostics, ...result.diagnostics];
-  for (const d of printable(all, verbose)) io.stderr(`${diagnosticLine(d, io.color)}\n`);
+  printDiagnostics(io, all, verbose, io.color);
   io.stdout(format === 'yaml' ? toYamlDocuments(result.objects) : formatObjects(result.objects, 'json'));
   if (all.some((d) => d.severity === 'error')) return ExitCode.Invalid;
   if (strict && result.diagnostics.some((d) => d.severity === 'warning')) return ExitCode.Invalid;

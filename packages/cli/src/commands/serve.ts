@@ -1,4 +1,3 @@
-import { watch } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Diagnostic, GatewayIR } from '@gateway/core';
 import {
@@ -8,15 +7,19 @@ import {
   type GatewayOptions,
   runWorkers,
 } from '@gateway/proxy';
+import { parseAddr } from '../addr.js';
 import type { CliIO } from '../io.js';
 import { ExitCode, UsageError } from '../io.js';
+import { runUntilSignal, untilAborted } from '../run-until-signal.js';
+import { watchInputs as watchFiles } from '../watch-inputs.js';
 import {
   diagnosticLine,
   LOAD_HELP,
   LOAD_OPTIONS,
-  type LoadFlags,
   loadAndCompile,
+  loadFlags,
   printable,
+  printDiagnostics,
 } from './shared-load.js';
 
 export const help = `gateway serve -f <file|dir|->... [--listen addr:port] [--admin addr:port] [--resolve name=host:port]... [--watch] [--workers N]
@@ -51,18 +54,6 @@ export interface ServeRunOptions {
   signal?: AbortSignal;
   /** Called once the gateway is serving (single-process mode). */
   onGateway?: (gateway: Gateway) => void;
-}
-
-const ADDR = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/;
-
-function parseAddr(flag: string, value: string): { host: string; port: number } {
-  if (!ADDR.test(value)) throw new UsageError(`${flag} must be addr:port, got "${value}"`);
-  const colon = value.lastIndexOf(':');
-  let host = value.slice(0, colon);
-  if (host.startsWith('[')) host = host.slice(1, -1);
-  const port = Number(value.slice(colon + 1));
-  if (port > 65535) throw new UsageError(`${flag}: port out of range in "${value}"`);
-  return { host, port };
 }
 
 function parseResolve(values: string[]): Record<string, string> {
@@ -108,13 +99,7 @@ export async function serve(argv: string[], io: CliIO, options: ServeRunOptions 
     throw new UsageError(`--workers must be an integer from 1 to 256, got "${values.workers}"`);
   if (workers > 1 && files.includes('-'))
     throw new UsageError('--workers needs files (-f -, stdin, cannot be re-read)');
-  const flags: LoadFlags = {
-    files,
-    namespace: values.namespace,
-    gatewayNamespace: values['gateway-namespace'],
-    ambassadorId: values['ambassador-id'],
-    ingressClass: values['ingress-class'],
-  };
+  const flags = loadFlags(values);
   const verbose = values.verbose === true;
   const logger = createJsonLogger({ level: values['log-level'] ?? 'info' });
   const gatewayOptions = (): GatewayOptions => ({
@@ -129,7 +114,7 @@ export async function serve(argv: string[], io: CliIO, options: ServeRunOptions 
   const load = async (): Promise<{ ir?: GatewayIR; diagnostics: Diagnostic[]; offered?: string }> => {
     const loaded = await loadAndCompile(flags, io);
     const diagnostics = [...loaded.loadDiagnostics, ...loaded.diagnostics];
-    for (const d of printable(diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+    printDiagnostics(io, diagnostics, verbose);
     if (errorsIn(diagnostics) > 0) return { diagnostics, offered: loaded.ir.version };
     return { ir: loaded.ir, diagnostics };
   };
@@ -137,23 +122,14 @@ export async function serve(argv: string[], io: CliIO, options: ServeRunOptions 
   const watchers: Array<{ close(): void }> = [];
   const watchInputs = (reload: () => Promise<void>) => {
     if (!values.watch) return;
-    let timer: NodeJS.Timeout | undefined;
     let chain = Promise.resolve();
-    const schedule = () => {
-      clearTimeout(timer);
-      // Editors write files in several steps: debounce.
-      timer = setTimeout(() => {
+    watchers.push(
+      watchFiles(files, 150, () => {
         chain = chain.then(reload).catch((e: Error) => io.stderr(`serve: reload failed: ${e.message}\n`));
-      }, 150);
-    };
-    for (const f of files) watchers.push(watch(f, { recursive: true }, schedule));
-    watchers.push({ close: () => clearTimeout(timer) });
+      }),
+    );
   };
-  const waitForStop = () =>
-    new Promise<void>((done) => {
-      if (options.signal?.aborted) done();
-      options.signal?.addEventListener('abort', () => done(), { once: true });
-    });
+  const waitForStop = () => untilAborted(options.signal);
 
   if (workers > 1) {
     const handle = await runWorkers({
@@ -231,7 +207,7 @@ export async function serve(argv: string[], io: CliIO, options: ServeRunOptions 
     }
     const result = await gateway.apply(next.ir);
     gateway.history.setErrors([...next.diagnostics, ...result.diagnostics]);
-    for (const d of printable(result.diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+    printDiagnostics(io, result.diagnostics, verbose);
     if (!result.accepted) io.stderr(`serve: change not applied; still serving version ${gateway.version}\n`);
     else io.stdout(`serve: serving version ${result.version}\n`);
   });
@@ -246,15 +222,6 @@ export async function serve(argv: string[], io: CliIO, options: ServeRunOptions 
 }
 
 /** `gateway serve`: serve until SIGINT/SIGTERM, then drain and exit. */
-export async function run(argv: string[], io: CliIO): Promise<number> {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    return await serve(argv, io, { signal: controller.signal });
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+export function run(argv: string[], io: CliIO): Promise<number> {
+  return runUntilSignal((signal) => serve(argv, io, { signal }));
 }

@@ -19,6 +19,34 @@ export interface LoadFlags {
   ingressClass?: string;
 }
 
+/** The `parseArgs` values of {@link LOAD_OPTIONS}. */
+export interface LoadValues {
+  file?: string[];
+  namespace?: string;
+  'gateway-namespace'?: string;
+  'ambassador-id'?: string;
+  'ingress-class'?: string;
+}
+
+/**
+ * The load flags a command's parsed {@link LOAD_OPTIONS} values stand for.
+ *
+ * @example
+ * ```ts
+ * const { values } = parseArgs({ args: argv, options: LOAD_OPTIONS, strict: true });
+ * const result = await loadAndCompile(loadFlags(values), io);
+ * ```
+ */
+export function loadFlags(values: LoadValues): LoadFlags {
+  return {
+    files: values.file ?? [],
+    namespace: values.namespace,
+    gatewayNamespace: values['gateway-namespace'],
+    ambassadorId: values['ambassador-id'],
+    ingressClass: values['ingress-class'],
+  };
+}
+
 /** Reads every input, loads and compiles it; diagnostics of all stages, in a stable order. */
 export async function loadAndCompile(
   flags: LoadFlags,
@@ -61,6 +89,18 @@ export function printable(list: Diagnostic[], verbose: boolean): Diagnostic[] {
   return list
     .filter((d) => verbose || d.severity !== 'notice')
     .sort((a, b) => rank[a.severity] - rank[b.severity]);
+}
+
+/**
+ * Writes the {@link printable} diagnostics to stderr, one {@link diagnosticLine} each.
+ *
+ * @example
+ * ```ts
+ * printDiagnostics(io, [...loaded.loadDiagnostics, ...loaded.diagnostics], verbose, io.color);
+ * ```
+ */
+export function printDiagnostics(io: CliIO, list: Diagnostic[], verbose: boolean, color?: boolean): void {
+  for (const d of printable(list, verbose)) io.stderr(`${diagnosticLine(d, color)}\n`);
 }
 
 export const LOAD_OPTIONS = {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CliIO } from '../io.js';
 import { ExitCode } from '../io.js';
-import { diagnosticLine, LOAD_HELP, LOAD_OPTIONS, loadAndCompile, printable } from './shared-load.js';
+import { LOAD_HELP, LOAD_OPTIONS, loadAndCompile, loadFlags, printDiagnostics } from './shared-load.js';
 
 export const help = `gateway validate -f <file|dir|->... [options]
 
@@ -20,18 +20,9 @@ Examples:
 /** `gateway validate`: load + validate + compile (cross-resource checks such as canary weights). */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args: argv, options: LOAD_OPTIONS, allowPositionals: false, strict: true });
-  const result = await loadAndCompile(
-    {
-      files: values.file ?? [],
-      namespace: values.namespace,
-      gatewayNamespace: values['gateway-namespace'],
-      ambassadorId: values['ambassador-id'],
-      ingressClass: values['ingress-class'],
-    },
-    io,
-  );
+  const result = await loadAndCompile(loadFlags(values), io);
   const all = [...result.loadDiagnostics, ...result.diagnostics];
-  for (const d of printable(all, values.verbose === true)) io.stderr(`${diagnosticLine(d, io.color)}\n`);
+  printDiagnostics(io, all, values.verbose === true, io.color);
   const errors = all.filter((d) => d.severity === 'error').length;
   const warnings = all.filter((d) => d.severity === 'warning').length;
   if (errors > 0) return ExitCode.Invalid;

@@ -1,17 +1,12 @@
-import { watch } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Diagnostic } from '@gateway/core';
 import { AdsServer, type NackEvent } from '@gateway/envoy';
+import { checkAddr } from '../addr.js';
 import type { CliIO } from '../io.js';
 import { ExitCode, UsageError } from '../io.js';
-import {
-  diagnosticLine,
-  LOAD_HELP,
-  LOAD_OPTIONS,
-  type LoadFlags,
-  loadAndCompile,
-  printable,
-} from './shared-load.js';
+import { runUntilSignal, untilAborted } from '../run-until-signal.js';
+import { watchInputs } from '../watch-inputs.js';
+import { LOAD_HELP, LOAD_OPTIONS, loadAndCompile, loadFlags, printDiagnostics } from './shared-load.js';
 import { XdsAdmin } from './xds-admin.js';
 
 export const help = `gateway xds -f <file|dir|->... [--listen addr:port] [--admin addr:port] [--watch] [options]
@@ -63,25 +58,16 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
     strict: true,
   });
   const listen = values.listen ?? '127.0.0.1:18000';
-  if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(listen))
-    throw new UsageError(`--listen must be addr:port, got "${listen}"`);
-  const ADDR = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/;
-  if (values.admin !== undefined && !ADDR.test(values.admin))
-    throw new UsageError(`--admin must be addr:port, got "${values.admin}"`);
+  checkAddr('--listen', listen);
+  if (values.admin !== undefined) checkAddr('--admin', values.admin);
   const files = values.file ?? [];
   if (values.watch && files.includes('-')) throw new UsageError('--watch cannot watch stdin (-f -)');
-  const flags: LoadFlags = {
-    files,
-    namespace: values.namespace,
-    gatewayNamespace: values['gateway-namespace'],
-    ambassadorId: values['ambassador-id'],
-    ingressClass: values['ingress-class'],
-  };
+  const flags = loadFlags(values);
   const verbose = values.verbose === true;
 
   const first = await loadAndCompile(flags, io);
   const firstDiagnostics = [...first.loadDiagnostics, ...first.diagnostics];
-  for (const d of printable(firstDiagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+  printDiagnostics(io, firstDiagnostics, verbose);
   if (firstDiagnostics.some((d) => d.severity === 'error')) {
     io.stderr(`xds: not starting: the configuration has ${summary(firstDiagnostics)}\n`);
     return ExitCode.Invalid;
@@ -98,7 +84,7 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
   const admin = values.admin !== undefined ? new XdsAdmin(server) : undefined;
   const applied = await server.apply(first.ir);
   admin?.recordApply(first.ir, applied, firstDiagnostics);
-  for (const d of printable(applied.diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+  printDiagnostics(io, applied.diagnostics, verbose);
   if (!applied.accepted) {
     io.stderr('xds: not starting: the configuration cannot be served\n');
     return ExitCode.Invalid;
@@ -131,7 +117,6 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
 
   const watchers: Array<{ close(): void }> = [];
   if (values.watch) {
-    let timer: NodeJS.Timeout | undefined;
     let reloading = Promise.resolve();
     const reload = async () => {
       const next = await loadAndCompile(flags, io).catch((e: Error) => {
@@ -142,7 +127,7 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
       });
       if (!next) return;
       const diagnostics = [...next.loadDiagnostics, ...next.diagnostics];
-      for (const d of printable(diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+      printDiagnostics(io, diagnostics, verbose);
       const current = server.cache.get('default')?.version ?? '';
       if (diagnostics.some((d) => d.severity === 'error')) {
         admin?.recordApply(next.ir, { accepted: false, version: current, diagnostics: [] }, diagnostics);
@@ -151,24 +136,18 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
       }
       const result = await server.apply(next.ir);
       admin?.recordApply(next.ir, result, diagnostics);
-      for (const d of printable(result.diagnostics, verbose)) io.stderr(`${diagnosticLine(d)}\n`);
+      printDiagnostics(io, result.diagnostics, verbose);
       if (!result.accepted) io.stderr(`xds: change not applied; still serving version ${current}\n`);
       else if (result.version !== current) io.stdout(`xds: serving version ${result.version}\n`);
     };
-    const schedule = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+    watchers.push(
+      watchInputs(files, 100, () => {
         reloading = reloading.then(reload);
-      }, 100);
-    };
-    for (const f of files) watchers.push(watch(f, { recursive: true }, schedule));
-    watchers.push({ close: () => clearTimeout(timer) });
+      }),
+    );
   }
 
-  await new Promise<void>((resolve) => {
-    if (options.signal?.aborted) resolve();
-    options.signal?.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilAborted(options.signal);
   for (const w of watchers) w.close();
   await admin?.close();
   await server.close();
@@ -177,15 +156,6 @@ export async function serveXds(argv: string[], io: CliIO, options: XdsRunOptions
 }
 
 /** `gateway xds`: serve until SIGINT/SIGTERM. */
-export async function run(argv: string[], io: CliIO): Promise<number> {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    return await serveXds(argv, io, { signal: controller.signal });
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+export function run(argv: string[], io: CliIO): Promise<number> {
+  return runUntilSignal((signal) => serveXds(argv, io, { signal }));
 }

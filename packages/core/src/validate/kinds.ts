@@ -1,3 +1,4 @@
+import { JWT_ALGORITHMS } from '../defaults.js';
 import type { AuthService, RateLimitService } from '../model/auth-service.js';
 import type { Host } from '../model/host.js';
 import type { Listener } from '../model/listener.js';
@@ -159,21 +160,7 @@ export function validateTLSContext(t: TLSContext, rep: Reporter): void {
   });
 }
 
-const ALLOWED_ALGS = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'HS256',
-  'HS384',
-  'HS512',
-]);
+const ALLOWED_ALGS = new Set(JWT_ALGORITHMS);
 
 export function validateJwtProvider(j: JwtProvider, rep: Reporter): void {
   const s = j.spec;

@@ -14,11 +14,10 @@
  *
  * @module
  */
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { EncodedResource } from '../resources.js';
 import { kindOfTypeUrl, PUSH_ORDER, type ResourceKind, WILDCARD_KINDS } from '../type-urls.js';
-import type { StreamHost } from './host.js';
 import type { Snapshot } from './snapshot.js';
+import { AdsStream } from './stream.js';
 import {
   type DeltaRequest,
   deltaResourcesBlock,
@@ -45,60 +44,14 @@ interface DeltaTypeState {
 /** In-flight responses remembered per type; older ones can no longer be ACKed meaningfully. */
 const MAX_PENDING = 64;
 
-export class DeltaStream {
-  node?: XdsNode;
-  group?: string;
-  readonly #call: ServerDuplexStream<DeltaRequest, Buffer>;
-  readonly #host: StreamHost;
+export class DeltaStream extends AdsStream<DeltaRequest> {
   readonly #types = new Map<string, DeltaTypeState>();
   #nonce = 0;
-  #unwatch?: () => void;
-  #closed = false;
 
-  constructor(call: ServerDuplexStream<DeltaRequest, Buffer>, host: StreamHost) {
-    this.#call = call;
-    this.#host = host;
-    call.on('data', (req: DeltaRequest) => this.#onRequest(req));
-    call.on('end', () => {
-      this.close();
-      call.end();
-    });
-    call.on('error', () => this.close());
-    call.on('cancelled', () => this.close());
-  }
-
-  end(): void {
-    if (this.#closed) return;
-    this.close();
-    this.#call.end();
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#unwatch?.();
-    this.#host.streamClosed(this);
-  }
-
-  #onRequest(req: DeltaRequest): void {
-    if (this.#closed) return;
-    this.#host.metrics.requests++;
-    if (!this.node) {
-      this.node = req.node ?? {
-        id: '',
-        cluster: '',
-        userAgentName: '',
-        userAgentVersion: '',
-        clientFeatures: [],
-        metadata: {},
-      };
-      this.group = this.#host.nodeGroup(this.node);
-      this.#unwatch = this.#host.cache.watch(this.group, this);
-      this.#host.streamIdentified(this);
-    }
+  protected onRequest(req: DeltaRequest, node: XdsNode): void {
     const kind = kindOfTypeUrl(req.typeUrl);
     if (!kind) {
-      this.#host.log.warn(`xds: ${this.node.id}: ignoring delta request for unsupported type ${req.typeUrl}`);
+      this.host.log.warn(`xds: ${node.id}: ignoring delta request for unsupported type ${req.typeUrl}`);
       return;
     }
     let st = this.#types.get(req.typeUrl);
@@ -131,8 +84,8 @@ export class DeltaStream {
             if (previous === undefined) st.held.delete(name);
             else st.held.set(name, previous);
           }
-          this.#host.nack({
-            nodeId: this.node.id,
+          this.host.nack({
+            nodeId: node.id,
             flavor: 'delta',
             typeUrl: st.typeUrl,
             kind,
@@ -144,8 +97,8 @@ export class DeltaStream {
           });
         } else {
           st.ackedVersion = pending.version;
-          this.#host.ack({
-            nodeId: this.node.id,
+          this.host.ack({
+            nodeId: node.id,
             flavor: 'delta',
             typeUrl: st.typeUrl,
             kind,
@@ -154,7 +107,7 @@ export class DeltaStream {
           });
         }
       } else {
-        this.#host.metrics.staleRequests++;
+        this.host.metrics.staleRequests++;
       }
     }
 
@@ -174,7 +127,7 @@ export class DeltaStream {
       // On a (re)connect the client already told us what it holds: only differences travel.
       if (!(first && Object.hasOwn(req.initialResourceVersions, name))) forced.add(name);
     }
-    const snapshot = this.group ? this.#host.cache.get(this.group) : undefined;
+    const snapshot = this.group ? this.host.cache.get(this.group) : undefined;
     for (const name of req.unsubscribe) {
       if (name === '*') {
         st.wildcard = false;
@@ -192,7 +145,7 @@ export class DeltaStream {
   }
 
   onSnapshot(snapshot: Snapshot): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     for (const kind of PUSH_ORDER) {
       const st = this.#types.get(snapshot.types[kind].typeUrl);
       if (st) this.#respond(st, new Set(), new Set(), kind === 'cluster');
@@ -208,7 +161,7 @@ export class DeltaStream {
     deferRemovals: boolean,
   ): void {
     if (!this.group) return;
-    const snapshot = this.#host.cache.get(this.group);
+    const snapshot = this.host.cache.get(this.group);
     if (!snapshot) return;
     const type = snapshot.types[st.kind];
     const send: EncodedResource[] = [];
@@ -238,7 +191,7 @@ export class DeltaStream {
     for (const r of send) {
       const n = framedSize(r);
       const current = parts[parts.length - 1] as EncodedResource[];
-      if (current.length > 0 && size + n > this.#host.maxResponseBytes) {
+      if (current.length > 0 && size + n > this.host.maxResponseBytes) {
         parts.push([r]);
         size = n;
       } else {
@@ -270,10 +223,7 @@ export class DeltaStream {
         type.blocks.set(key, block);
       }
       const message = encodeDeltaResponse(type.version, block, gone, st.typeUrl, nonce);
-      this.#host.metrics.responses++;
-      this.#host.metrics.resourcesSent += part.length;
-      this.#host.metrics.bytesSent += message.length;
-      this.#call.write(message);
+      this.send(message, part.length);
     });
   }
 }

@@ -17,7 +17,6 @@
  *
  * @module
  */
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { EncodedResource } from '../resources.js';
 import {
   FULL_STATE_KINDS,
@@ -26,8 +25,8 @@ import {
   type ResourceKind,
   WILDCARD_KINDS,
 } from '../type-urls.js';
-import type { StreamHost } from './host.js';
 import type { Snapshot, SnapshotType } from './snapshot.js';
+import { AdsStream } from './stream.js';
 import { encodeSotwResponse, framedSize, resourcesBlock, type SotwRequest, type XdsNode } from './wire.js';
 
 interface TypeState {
@@ -71,61 +70,14 @@ function chunk(resources: EncodedResource[], maxBytes: number): EncodedResource[
   return out;
 }
 
-export class SotwStream {
-  node?: XdsNode;
-  group?: string;
-  readonly #call: ServerDuplexStream<SotwRequest, Buffer>;
-  readonly #host: StreamHost;
+export class SotwStream extends AdsStream<SotwRequest> {
   readonly #types = new Map<string, TypeState>();
   #nonce = 0;
-  #unwatch?: () => void;
-  #closed = false;
 
-  constructor(call: ServerDuplexStream<SotwRequest, Buffer>, host: StreamHost) {
-    this.#call = call;
-    this.#host = host;
-    call.on('data', (req: SotwRequest) => this.#onRequest(req));
-    call.on('end', () => {
-      this.close();
-      call.end();
-    });
-    call.on('error', () => this.close());
-    call.on('cancelled', () => this.close());
-  }
-
-  /** Ends the stream (server shutdown). */
-  end(): void {
-    if (this.#closed) return;
-    this.close();
-    this.#call.end();
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#unwatch?.();
-    this.#host.streamClosed(this);
-  }
-
-  #onRequest(req: SotwRequest): void {
-    if (this.#closed) return;
-    this.#host.metrics.requests++;
-    if (!this.node) {
-      this.node = req.node ?? {
-        id: '',
-        cluster: '',
-        userAgentName: '',
-        userAgentVersion: '',
-        clientFeatures: [],
-        metadata: {},
-      };
-      this.group = this.#host.nodeGroup(this.node);
-      this.#unwatch = this.#host.cache.watch(this.group, this);
-      this.#host.streamIdentified(this);
-    }
+  protected onRequest(req: SotwRequest, node: XdsNode): void {
     const kind = kindOfTypeUrl(req.typeUrl);
     if (!kind) {
-      this.#host.log.warn(`xds: ${this.node.id}: ignoring request for unsupported type ${req.typeUrl}`);
+      this.host.log.warn(`xds: ${node.id}: ignoring request for unsupported type ${req.typeUrl}`);
       return;
     }
     let st = this.#types.get(req.typeUrl);
@@ -146,13 +98,13 @@ export class SotwStream {
     // request as an initial one rather than as stale, or the client would never hear back.
     if (req.responseNonce !== '' && st.inflight.length > 0) {
       if (!st.inflight.includes(req.responseNonce)) {
-        this.#host.metrics.staleRequests++;
+        this.host.metrics.staleRequests++;
         return;
       }
       const newest = st.inflight[st.inflight.length - 1] === req.responseNonce;
       if (req.errorDetail) {
-        this.#host.nack({
-          nodeId: this.node.id,
+        this.host.nack({
+          nodeId: node.id,
           flavor: 'sotw',
           typeUrl: st.typeUrl,
           kind,
@@ -164,8 +116,8 @@ export class SotwStream {
         });
       } else if (newest) {
         st.ackedVersion = req.versionInfo;
-        this.#host.ack({
-          nodeId: this.node.id,
+        this.host.ack({
+          nodeId: node.id,
           flavor: 'sotw',
           typeUrl: st.typeUrl,
           kind,
@@ -191,7 +143,7 @@ export class SotwStream {
 
   /** A new snapshot for this stream's group: push changed types in make-before-break order. */
   onSnapshot(snapshot: Snapshot): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     const cluster = this.#types.get(snapshot.types.cluster.typeUrl);
     const keepStale = cluster !== undefined && cluster.sentVersion !== snapshot.types.cluster.version;
     for (const kind of PUSH_ORDER) {
@@ -218,7 +170,7 @@ export class SotwStream {
 
   #respond(st: TypeState, forced: Set<string>, keepStale: boolean): void {
     if (!this.group) return;
-    const snapshot = this.#host.cache.get(this.group);
+    const snapshot = this.host.cache.get(this.group);
     if (!snapshot) return;
     const type = snapshot.types[st.kind];
     if (!st.wildcard && st.names.size === 0 && st.sentVersion !== undefined) {
@@ -248,7 +200,7 @@ export class SotwStream {
       }
       if (resources.length === 0) return; // nothing to say yet; missing names are remembered
     }
-    const chunks = fullState ? [resources] : chunk(resources, this.#host.maxResponseBytes);
+    const chunks = fullState ? [resources] : chunk(resources, this.host.maxResponseBytes);
     const nonces: string[] = [];
     for (const part of chunks) {
       const nonce = String(++this.#nonce);
@@ -261,10 +213,7 @@ export class SotwStream {
         type.blocks.set(key, block);
       }
       const message = encodeSotwResponse(version, block, st.typeUrl, nonce);
-      this.#host.metrics.responses++;
-      this.#host.metrics.resourcesSent += part.length;
-      this.#host.metrics.bytesSent += message.length;
-      this.#call.write(message);
+      this.send(message, part.length);
     }
     st.inflight = nonces;
     st.sentVersion = version;

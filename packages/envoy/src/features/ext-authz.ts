@@ -12,25 +12,12 @@
  *
  * @module
  */
-import type { IRExtAuthz } from '@gateway/core';
+import { AUTH_ALWAYS_SENT_HEADERS, DEFAULT_AUTH_REQUEST_HEADERS, type IRExtAuthz } from '@gateway/core';
 import { any, duration, type JsonObject } from '../proto/json.js';
 import type { HttpFeature } from './registry.js';
 
 const T_EXT_AUTHZ = 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
 const T_EXT_AUTHZ_PER_ROUTE = 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute';
-
-/** Emissary's default request headers for HTTP auth services (used when the IR lists none). */
-export const DEFAULT_AUTH_REQUEST_HEADERS: readonly string[] = [
-  'authorization',
-  'cookie',
-  'from',
-  'proxy-authorization',
-  'user-agent',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-];
-const ALWAYS_SENT = ['authorization', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'];
 
 /** `envoy.type.v3.StatusCode` names (proto3 JSON enums are written by name). */
 const STATUS_NAMES: Record<number, string> = {
@@ -112,11 +99,11 @@ export function extAuthzConfig(a: IRExtAuthz, tlsCluster: boolean): JsonObject {
   if (a.protocol === 'grpc') {
     out.grpc_service = { envoy_grpc: { cluster_name: a.cluster }, timeout: duration(a.timeoutMs) };
     if (a.allowedRequestHeaders.length > 0)
-      out.allowed_headers = headerList([...a.allowedRequestHeaders, ...ALWAYS_SENT]);
+      out.allowed_headers = headerList([...a.allowedRequestHeaders, ...AUTH_ALWAYS_SENT_HEADERS]);
   } else {
     const requestHeaders =
       a.allowedRequestHeaders.length > 0 ? a.allowedRequestHeaders : DEFAULT_AUTH_REQUEST_HEADERS;
-    out.allowed_headers = headerList([...requestHeaders, ...ALWAYS_SENT]);
+    out.allowed_headers = headerList([...requestHeaders, ...AUTH_ALWAYS_SENT_HEADERS]);
     const http: JsonObject = {
       server_uri: {
         uri: `${tlsCluster ? 'https' : 'http'}://${a.cluster}`,

@@ -7,9 +7,17 @@
  * @module
  */
 
-import type { BackendObjectReference, HeaderModifier, HTTPRouteFilter, ParentReference } from '../types.js';
+import type {
+  BackendObjectReference,
+  HeaderModifier,
+  HTTPBackendRef,
+  HTTPRouteFilter,
+  KubeObject,
+  ParentReference,
+} from '../types.js';
 import type { FieldErrors } from './field.js';
-import { matchesDns1123Label, matchesDns1123Subdomain } from './names.js';
+import { validateObjectMeta } from './metadata.js';
+import { isDNS1123Subdomain, matchesDns1123Label, matchesDns1123Subdomain } from './names.js';
 
 export const HOSTNAME_PATTERN = '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 export const PRECISE_HOSTNAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
@@ -154,6 +162,64 @@ export function validateBackendObjectRef(ref: BackendObjectReference, path: stri
   const isService = (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service';
   if (isService && ref.port === undefined)
     errs.cel(path, 'object', 'Must have port for Service reference', 'service-port-required');
+}
+
+/**
+ * What HTTPRoute and GRPCRoute check alike before their rules: metadata, `parentRefs`,
+ * `hostnames`, at most 16 rules and at most 128 matches across them. Returns the rules.
+ */
+export function validateRouteBasics<Rule extends { matches?: unknown[] }>(
+  route: KubeObject & {
+    spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: Rule[] };
+  },
+  errs: FieldErrors,
+): Rule[] {
+  validateObjectMeta(route, errs, { nameRule: isDNS1123Subdomain });
+  const spec = route.spec ?? {};
+  validateParentRefs(spec.parentRefs, errs);
+  validateHostnames(spec.hostnames, errs);
+  const rules = spec.rules ?? [];
+  if (rules.length > 16) errs.tooMany('spec.rules', rules.length, 16);
+  const totalMatches = rules.reduce((n, r) => n + (r.matches ?? []).length, 0);
+  if (totalMatches > 128) {
+    errs.cel(
+      'spec.rules',
+      'array',
+      'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128',
+      'too-many-matches',
+    );
+  }
+  return rules;
+}
+
+/**
+ * A route rule's `backendRefs` (HTTPRoute and GRPCRoute alike): at most 16, each a backend
+ * reference with a weight from 0 to 1000000, and its filters checked by the route's own
+ * `validateFilters`.
+ */
+export function validateBackendRefs(
+  refs: HTTPBackendRef[],
+  path: string,
+  errs: FieldErrors,
+  validateFilters: (filters: HTTPRouteFilter[] | undefined, path: string, errs: FieldErrors) => void,
+): void {
+  if (refs.length > 16) errs.tooMany(path, refs.length, 16);
+  refs.forEach((ref, k) => {
+    const refPath = `${path}[${k}]`;
+    validateBackendObjectRef(ref, refPath, errs);
+    if (
+      ref.weight !== undefined &&
+      (!Number.isInteger(ref.weight) || ref.weight < 0 || ref.weight > 1_000_000)
+    ) {
+      errs.invalid(
+        `${refPath}.weight`,
+        ref.weight,
+        'should be an integer between 0 and 1000000',
+        'invalid-weight',
+      );
+    }
+    validateFilters(ref.filters, `${refPath}.filters`, errs);
+  });
 }
 
 /** RequestMirror: backendRef, percent XOR fraction, numerator ≤ denominator. */

@@ -4,16 +4,13 @@ import { FieldErrors, objectRef } from './field.js';
 import {
   countFilters,
   lengthErrors,
-  validateBackendObjectRef,
+  validateBackendRefs,
   validateFilterUnion,
   validateHeaderModifier,
   validateHeaderName,
-  validateHostnames,
   validateMirror,
-  validateParentRefs,
+  validateRouteBasics,
 } from './gateway-common.js';
-import { validateObjectMeta } from './metadata.js';
-import { isDNS1123Subdomain } from './names.js';
 
 const GRPC_FILTER_MEMBERS: ReadonlyArray<[string, keyof HTTPRouteFilter]> = [
   ['RequestHeaderModifier', 'requestHeaderModifier'],
@@ -39,21 +36,7 @@ const METHOD_RE = /^[A-Za-z_][A-Za-z_0-9]*$/;
  */
 export function validateGRPCRoute(route: GRPCRoute): Diagnostic[] {
   const errs = new FieldErrors(objectRef(route, 'GRPCRoute'));
-  validateObjectMeta(route, errs, { nameRule: isDNS1123Subdomain });
-  const spec = route.spec ?? {};
-  validateParentRefs(spec.parentRefs, errs);
-  validateHostnames(spec.hostnames, errs);
-  const rules = spec.rules ?? [];
-  if (rules.length > 16) errs.tooMany('spec.rules', rules.length, 16);
-  const total = rules.reduce((n, r) => n + (r.matches ?? []).length, 0);
-  if (total > 128) {
-    errs.cel(
-      'spec.rules',
-      'array',
-      'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128',
-      'too-many-matches',
-    );
-  }
+  const rules = validateRouteBasics(route, errs);
   rules.forEach((rule, i) => {
     const path = `spec.rules[${i}]`;
     const matches = rule.matches ?? [];
@@ -62,24 +45,7 @@ export function validateGRPCRoute(route: GRPCRoute): Diagnostic[] {
       validateMatch(m, `${path}.matches[${j}]`, errs);
     });
     validateFilters(rule.filters, `${path}.filters`, errs);
-    const refs = rule.backendRefs ?? [];
-    if (refs.length > 16) errs.tooMany(`${path}.backendRefs`, refs.length, 16);
-    refs.forEach((ref, k) => {
-      const rp = `${path}.backendRefs[${k}]`;
-      validateBackendObjectRef(ref, rp, errs);
-      if (
-        ref.weight !== undefined &&
-        (!Number.isInteger(ref.weight) || ref.weight < 0 || ref.weight > 1_000_000)
-      ) {
-        errs.invalid(
-          `${rp}.weight`,
-          ref.weight,
-          'should be an integer between 0 and 1000000',
-          'invalid-weight',
-        );
-      }
-      validateFilters(ref.filters, `${rp}.filters`, errs);
-    });
+    validateBackendRefs(rule.backendRefs ?? [], `${path}.backendRefs`, errs, validateFilters);
   });
   return errs.list;
 }

@@ -13,16 +13,13 @@ import {
   lengthErrors,
   PRECISE_HOSTNAME_PATTERN,
   patternError,
-  validateBackendObjectRef,
+  validateBackendRefs,
   validateFilterUnion,
   validateHeaderModifier,
   validateHeaderName,
-  validateHostnames,
   validateMirror,
-  validateParentRefs,
+  validateRouteBasics,
 } from './gateway-common.js';
-import { validateObjectMeta } from './metadata.js';
-import { isDNS1123Subdomain } from './names.js';
 
 const HTTP_FILTER_MEMBERS: ReadonlyArray<[string, keyof HTTPRouteFilter]> = [
   ['RequestHeaderModifier', 'requestHeaderModifier'],
@@ -69,21 +66,7 @@ export function parseGatewayDuration(value: string): number | undefined {
  */
 export function validateHTTPRoute(route: HTTPRoute): Diagnostic[] {
   const errs = new FieldErrors(objectRef(route, 'HTTPRoute'));
-  validateObjectMeta(route, errs, { nameRule: isDNS1123Subdomain });
-  const spec = route.spec ?? {};
-  validateParentRefs(spec.parentRefs, errs);
-  validateHostnames(spec.hostnames, errs);
-  const rules = spec.rules ?? [];
-  if (rules.length > 16) errs.tooMany('spec.rules', rules.length, 16);
-  const totalMatches = rules.reduce((n, r) => n + (r.matches ?? []).length, 0);
-  if (totalMatches > 128) {
-    errs.cel(
-      'spec.rules',
-      'array',
-      'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128',
-      'too-many-matches',
-    );
-  }
+  const rules = validateRouteBasics(route, errs);
   const ruleNames = new Set<string>();
   rules.forEach((rule, i) => {
     if (rule.name !== undefined) {
@@ -104,23 +87,7 @@ function validateRule(rule: HTTPRouteRule, path: string, errs: FieldErrors): voi
   });
   validateFilterList(rule.filters, `${path}.filters`, errs);
   const backendRefs = rule.backendRefs ?? [];
-  if (backendRefs.length > 16) errs.tooMany(`${path}.backendRefs`, backendRefs.length, 16);
-  backendRefs.forEach((ref, k) => {
-    const refPath = `${path}.backendRefs[${k}]`;
-    validateBackendObjectRef(ref, refPath, errs);
-    if (
-      ref.weight !== undefined &&
-      (!Number.isInteger(ref.weight) || ref.weight < 0 || ref.weight > 1_000_000)
-    ) {
-      errs.invalid(
-        `${refPath}.weight`,
-        ref.weight,
-        'should be an integer between 0 and 1000000',
-        'invalid-weight',
-      );
-    }
-    validateFilterList(ref.filters, `${refPath}.filters`, errs);
-  });
+  validateBackendRefs(backendRefs, `${path}.backendRefs`, errs, validateFilterList);
 
   const filters = rule.filters ?? [];
   if (backendRefs.length > 0 && filters.some((f) => f.requestRedirect !== undefined)) {

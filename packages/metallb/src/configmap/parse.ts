@@ -77,6 +77,18 @@ function configRef(namespace: string, name: string): ResourceRef {
   return { kind: 'ConfigMap', namespace, name };
 }
 
+/** A legacy config with nothing in it yet, named after the ConfigMap it comes from. */
+function emptyLegacyConfig(ref: ResourceRef): LegacyConfig {
+  return {
+    namespace: ref.namespace,
+    name: ref.name,
+    peers: [],
+    bgpCommunities: {},
+    addressPools: [],
+    bfdProfiles: [],
+  };
+}
+
 /**
  * Reads the legacy configuration document (the text of `data.config`) with yaml.v2
  * `UnmarshalStrict` rules: unknown keys, wrong types and duplicate keys are errors.
@@ -88,14 +100,7 @@ export function readLegacyConfigDocument(
 ): { config: LegacyConfig; origins: LegacyOrigins } {
   const r = new FieldReader(sink, ref, doc, ['data', LEGACY_CONFIGMAP_KEY], 'error');
   const index = new WeakMap<object, number>();
-  const config: LegacyConfig = {
-    namespace: ref.namespace,
-    name: ref.name,
-    peers: [],
-    bgpCommunities: {},
-    addressPools: [],
-    bfdProfiles: [],
-  };
+  const config = emptyLegacyConfig(ref);
   const top = r.object(doc.value, [], TOP_KEYS);
   if (top) {
     r.list(top.peers, ['peers'])?.forEach((raw, i) => {
@@ -125,13 +130,26 @@ export function readLegacyConfigDocument(
   return { config, origins: { index, locate: (path) => doc.locate(path) } };
 }
 
+/**
+ * One list entry as a mapping with known keys; an empty entry (`- ` with nothing) is an error
+ * naming what was expected. Wrong types are reported by the reader.
+ */
+function entryObject(
+  r: FieldReader,
+  raw: unknown,
+  path: PathSegment[],
+  known: readonly string[],
+  what: string,
+): Record<string, unknown> | undefined {
+  const o = r.object(raw, path, known);
+  if (!o && (raw === null || raw === undefined))
+    r.error(path, `expected ${what} mapping, got nothing`, 'wrong-type');
+  return o;
+}
+
 function readPeer(r: FieldReader, raw: unknown, path: PathSegment[]): LegacyPeer | undefined {
-  const o = r.object(raw, path, PEER_KEYS);
-  if (!o) {
-    if (raw === null || raw === undefined)
-      r.error(path, 'expected a peer mapping, got nothing', 'wrong-type');
-    return undefined;
-  }
+  const o = entryObject(r, raw, path, PEER_KEYS, 'a peer');
+  if (!o) return undefined;
   const peer: LegacyPeer = {
     myASN: r.integer(o['my-asn'], [...path, 'my-asn'], 0, UINT32_MAX, 'an ASN') ?? 0,
     peerASN: r.integer(o['peer-asn'], [...path, 'peer-asn'], 0, UINT32_MAX, 'an ASN') ?? 0,
@@ -158,12 +176,8 @@ function readPool(
   path: PathSegment[],
   index: WeakMap<object, number>,
 ): LegacyAddressPool | undefined {
-  const o = r.object(raw, path, POOL_KEYS);
-  if (!o) {
-    if (raw === null || raw === undefined)
-      r.error(path, 'expected an address pool mapping, got nothing', 'wrong-type');
-    return undefined;
-  }
+  const o = entryObject(r, raw, path, POOL_KEYS, 'an address pool');
+  if (!o) return undefined;
   const pool: LegacyAddressPool = {
     name: r.string(o.name, [...path, 'name']) ?? '',
     protocol: r.string(o.protocol, [...path, 'protocol']) ?? '',
@@ -215,12 +229,8 @@ function readPool(
 }
 
 function readBFDProfile(r: FieldReader, raw: unknown, path: PathSegment[]): LegacyBFDProfile | undefined {
-  const o = r.object(raw, path, BFD_KEYS);
-  if (!o) {
-    if (raw === null || raw === undefined)
-      r.error(path, 'expected a BFD profile mapping, got nothing', 'wrong-type');
-    return undefined;
-  }
+  const o = entryObject(r, raw, path, BFD_KEYS, 'a BFD profile');
+  if (!o) return undefined;
   const profile: LegacyBFDProfile = { name: r.string(o.name, [...path, 'name']) ?? '' };
   const num = (key: (typeof BFD_KEYS)[number]) => r.integer(o[key], [...path, key], 0, UINT32_MAX);
   const set = <K extends keyof LegacyBFDProfile>(key: K, value: LegacyBFDProfile[K] | undefined) => {
@@ -312,14 +322,7 @@ function parseLegacyData(
   if (parsed.problems.length > 0) return { diagnostics: sink.diagnostics };
   const inner = parsed.docs[0];
   if (!inner) {
-    const config: LegacyConfig = {
-      namespace: ref.namespace,
-      name: ref.name,
-      peers: [],
-      bgpCommunities: {},
-      addressPools: [],
-      bfdProfiles: [],
-    };
+    const config = emptyLegacyConfig(ref);
     return { config, diagnostics: sink.diagnostics };
   }
   return finishLegacy(inner, ref, opts, sink);

@@ -21,6 +21,9 @@ function copy<T>(value: T): T {
   return structuredClone(value);
 }
 
+/** The keys of `T` whose values are (optional) arrays. */
+type ListField<T> = { [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[] ? K : never }[keyof T];
+
 abstract class ObjectBuilder<T extends { name: string; labels?: Record<string, string> }> {
   protected readonly value: T;
 
@@ -42,6 +45,13 @@ abstract class ObjectBuilder<T extends { name: string; labels?: Record<string, s
 
   build(): T {
     return copy(this.value);
+  }
+
+  /** Appends `items` to the optional list field `key`, creating it on first use. */
+  protected append<K extends ListField<T>>(key: K, items: NonNullable<T[K]>): this {
+    const list = (this.value[key] ?? []) as readonly unknown[];
+    this.value[key] = [...list, ...(items as readonly unknown[])] as T[K];
+    return this;
   }
 }
 
@@ -178,8 +188,7 @@ export class BGPPeerBuilder extends ObjectBuilder<BGPPeer> {
   }
 
   nodeSelectors(...selectors: LabelSelector[]): this {
-    this.value.nodeSelectors = [...(this.value.nodeSelectors ?? []), ...selectors];
-    return this;
+    return this.append('nodeSelectors', selectors);
   }
 
   password(password: string): this {
@@ -253,33 +262,27 @@ export class BGPAdvertisementBuilder extends ObjectBuilder<BGPAdvertisement> {
   }
 
   communities(...communities: string[]): this {
-    this.value.communities = [...(this.value.communities ?? []), ...communities];
-    return this;
+    return this.append('communities', communities);
   }
 
   ipAddressPools(...pools: string[]): this {
-    this.value.ipAddressPools = [...(this.value.ipAddressPools ?? []), ...pools];
-    return this;
+    return this.append('ipAddressPools', pools);
   }
 
   ipAddressPoolSelectors(...selectors: LabelSelector[]): this {
-    this.value.ipAddressPoolSelectors = [...(this.value.ipAddressPoolSelectors ?? []), ...selectors];
-    return this;
+    return this.append('ipAddressPoolSelectors', selectors);
   }
 
   nodeSelectors(...selectors: LabelSelector[]): this {
-    this.value.nodeSelectors = [...(this.value.nodeSelectors ?? []), ...selectors];
-    return this;
+    return this.append('nodeSelectors', selectors);
   }
 
   peers(...peers: string[]): this {
-    this.value.peers = [...(this.value.peers ?? []), ...peers];
-    return this;
+    return this.append('peers', peers);
   }
 
   serviceSelectors(...selectors: LabelSelector[]): this {
-    this.value.serviceSelectors = [...(this.value.serviceSelectors ?? []), ...selectors];
-    return this;
+    return this.append('serviceSelectors', selectors);
   }
 }
 
@@ -298,33 +301,27 @@ export class L2AdvertisementBuilder extends ObjectBuilder<L2Advertisement> {
   }
 
   ipAddressPools(...pools: string[]): this {
-    this.value.ipAddressPools = [...(this.value.ipAddressPools ?? []), ...pools];
-    return this;
+    return this.append('ipAddressPools', pools);
   }
 
   ipAddressPoolSelectors(...selectors: LabelSelector[]): this {
-    this.value.ipAddressPoolSelectors = [...(this.value.ipAddressPoolSelectors ?? []), ...selectors];
-    return this;
+    return this.append('ipAddressPoolSelectors', selectors);
   }
 
   nodeSelectors(...selectors: LabelSelector[]): this {
-    this.value.nodeSelectors = [...(this.value.nodeSelectors ?? []), ...selectors];
-    return this;
+    return this.append('nodeSelectors', selectors);
   }
 
   interfaces(...names: string[]): this {
-    this.value.interfaces = [...(this.value.interfaces ?? []), ...names];
-    return this;
+    return this.append('interfaces', names);
   }
 
   serviceSelectors(...selectors: LabelSelector[]): this {
-    this.value.serviceSelectors = [...(this.value.serviceSelectors ?? []), ...selectors];
-    return this;
+    return this.append('serviceSelectors', selectors);
   }
 
   preferredNodeSelectors(...selectors: PreferredNodeSelector[]): this {
-    this.value.preferredNodeSelectors = [...(this.value.preferredNodeSelectors ?? []), ...selectors];
-    return this;
+    return this.append('preferredNodeSelectors', selectors);
   }
 }
 

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { GatewayIR, IRExtAuthz } from '@gateway/core';
+import {
+  AUTH_ALWAYS_SENT_HEADERS,
+  DEFAULT_AUTH_REQUEST_HEADERS,
+  type GatewayIR,
+  type IRExtAuthz,
+} from '@gateway/core';
 import { Pool } from 'undici';
 import { authorizationService, GrpcClientPool, unaryCall } from './envoy-grpc.js';
 import { HOP_BY_HOP, headerValue, LogThrottle, localReply, named, readBounded } from './filter-util.js';
@@ -13,22 +18,6 @@ import type {
 } from './types.js';
 
 export const EXT_AUTHZ_FILTER_NAME = 'envoy.filters.http.ext_authz';
-
-/**
- * Request headers sent to an HTTP auth service when the AuthService lists none
- * (Emissary's defaults). `authorization` and the `x-forwarded-*` trio are always sent.
- */
-export const DEFAULT_AUTH_REQUEST_HEADERS: readonly string[] = [
-  'authorization',
-  'cookie',
-  'from',
-  'proxy-authorization',
-  'user-agent',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-];
-const ALWAYS_SENT = ['authorization', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto'];
 
 /** Largest auth-service response body relayed to a client. */
 const MAX_AUTH_RESPONSE_BYTES = 1024 * 1024;
@@ -127,7 +116,7 @@ export function createExtAuthzFilterFactory(opts: ExtAuthzOptions = {}): HttpFil
     const allowedHeaders = new Set(
       [
         ...(cfg.allowedRequestHeaders.length > 0 ? cfg.allowedRequestHeaders : DEFAULT_AUTH_REQUEST_HEADERS),
-        ...ALWAYS_SENT,
+        ...AUTH_ALWAYS_SENT_HEADERS,
       ].map((h) => h.toLowerCase()),
     );
     const allowedAuthorizationHeaders = cfg.allowedAuthorizationHeaders.map((h) => h.toLowerCase());

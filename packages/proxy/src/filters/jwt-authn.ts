@@ -1,4 +1,4 @@
-import type { IRJwtProvider } from '@gateway/core';
+import { DEFAULT_JWT_ALGORITHMS, type IRJwtProvider } from '@gateway/core';
 import { decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import { headerValue, localReply, named } from './filter-util.js';
 import { deriveIdentity } from './identity.js';
@@ -22,20 +22,6 @@ import type {
 export const JWT_AUTHN_FILTER_NAME = 'envoy.filters.http.jwt_authn';
 
 const CONTINUE: FilterOutcome = { kind: 'continue' };
-
-/** The algorithms a provider accepts when the IR lists none: asymmetric only (no HMAC, never `none`). */
-export const DEFAULT_JWT_ALGORITHMS: readonly string[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
 
 /** Tokens longer than this are rejected before any parsing. */
 const MAX_TOKEN_LENGTH = 16 * 1024;

@@ -49,9 +49,16 @@ class DeferredCall implements UpstreamCall {
     policy: RequestPolicy,
     sink: UpstreamSink,
   ) {
-    void ready.then(() => {
-      if (!this.cancelled) this.inner = manager.dispatch!(cluster, req, policy, sink);
-    });
+    ready.then(
+      () => {
+        if (!this.cancelled) this.inner = manager.dispatch!(cluster, req, policy, sink);
+      },
+      (err: unknown) => {
+        if (this.cancelled) return;
+        const message = `cluster ${cluster}: discovery failed: ${(err as Error)?.message ?? String(err)}`;
+        sink.onFailure(failure('no-healthy-endpoint', 503, message), false);
+      },
+    );
   }
 
   resume(): void {
