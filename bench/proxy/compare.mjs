@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const autocannon = createRequire(join(root, 'bench', 'package.json'))('autocannon');
-const variants = (process.argv[2] ?? 'gateway,gateway-request,gateway-dispatch,http-proxy,fastify').split(',');
+const variants = (process.argv[2] ?? 'gateway,gateway-request,gateway-dispatch,http-proxy,fastify').split(
+  ',',
+);
 const rounds = Number(process.argv[3] ?? 5);
 const seconds = Number(process.argv[4] ?? 5);
 const TICK_MS = 10;
@@ -50,7 +52,11 @@ const loadStart = loadavg().map((l) => Math.round(l * 100) / 100);
 try {
   for (let round = 0; round < rounds; round++) {
     for (const v of variants) {
-      const t = await start('target-child.mjs', { VARIANT: v, ORIGIN_PORT: String(origin.port), ROUTES: '10' });
+      const t = await start('target-child.mjs', {
+        VARIANT: v,
+        ORIGIN_PORT: String(origin.port),
+        ROUTES: '10',
+      });
       const url = `http://127.0.0.1:${t.port}/svc/9/x`;
       await autocannon({ url, connections: 50, duration: 2 });
       const before = cpuMs(t.child.pid);
@@ -103,5 +109,6 @@ const file = join(root, 'bench', 'results', 'proxy.json');
 const results = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
 results.interleaved = interleaved;
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-for (const v of variants) console.log(`${v.padEnd(18)} ${summary[v].rps} req/s  ${summary[v].cpuUsPerRequest} µs CPU/request`);
+for (const v of variants)
+  console.log(`${v.padEnd(18)} ${summary[v].rps} req/s  ${summary[v].cpuUsPerRequest} µs CPU/request`);
 console.log(JSON.stringify(interleaved.ratios));

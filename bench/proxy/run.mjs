@@ -300,7 +300,9 @@ try {
           ['--expose-gc'],
         );
         memory[routes] = target.memory;
-        r[routes].push(await load(`http://127.0.0.1:${target.port}/svc/${routes - 1}/x`, { pid: target.child.pid }));
+        r[routes].push(
+          await load(`http://127.0.0.1:${target.port}/svc/${routes - 1}/x`, { pid: target.child.pid }),
+        );
         await stopChild(target);
         console.log(`routes ${routes} round ${round + 1}: ${JSON.stringify(r[routes].at(-1))}`);
       }
@@ -319,8 +321,7 @@ try {
     results.routeTable = {
       ...tables,
       ratio10kTo10: Math.round((tables[10_000].rps / tables[10].rps) * 100) / 100,
-      cpuRatio10kTo10:
-        Math.round((tables[10_000].cpuUsPerRequest / tables[10].cpuUsPerRequest) * 100) / 100,
+      cpuRatio10kTo10: Math.round((tables[10_000].cpuUsPerRequest / tables[10].cpuUsPerRequest) * 100) / 100,
     };
   }
 

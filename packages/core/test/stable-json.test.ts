@@ -110,7 +110,9 @@ describe('sealIR', () => {
     const shared = vhA!.routes.find((r) => vhB!.routes.includes(r))!;
     shared.auth = { ...shared.auth, contextExtensions: { z: '1', a: '2' } };
     const resealed = sealIR(body);
-    expect(resealed.version).toBe(createHash('sha256').update(stableStringify(body)).digest('hex').slice(0, 16));
+    expect(resealed.version).toBe(
+      createHash('sha256').update(stableStringify(body)).digest('hex').slice(0, 16),
+    );
     expect(resealed.version).not.toBe(version);
   });
 });

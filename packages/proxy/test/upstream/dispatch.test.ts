@@ -275,6 +275,32 @@ describe('ClusterManager.dispatch', () => {
     expect(rec.failure?.status).toBe(502);
   });
 
+  it('waits for the first DNS answer of a dns cluster before sending (cold path)', async () => {
+    const cold = createClusterManager();
+    try {
+      cold.update(
+        ir([
+          cluster('local', [], {
+            discovery: {
+              kind: 'dns',
+              host: 'localhost',
+              port: server.port,
+              mode: 'strict',
+              respectDnsTtl: false,
+            },
+            dnsLookupFamily: 'v4',
+          }),
+        ]),
+      );
+      const { rec } = send(cold, 'local', get('/plain'));
+      await rec.done;
+      expect(rec.events).toEqual(['response', 'end']);
+      expect(Buffer.concat(rec.body).toString()).toBe('ok');
+    } finally {
+      await cold.close();
+    }
+  });
+
   it('answers an unknown cluster with a no-cluster failure', () => {
     const { rec } = send(cm, 'nope');
     expect(rec.events).toEqual(['failure']);
