@@ -45,8 +45,9 @@ Options:
       --log-level <level>       pino level for gateway events (default: info)
 ${LOAD_HELP}
 
-Example:
-  gateway serve -f gateway.yaml --listen 127.0.0.1:8080 --admin 127.0.0.1:8877 --resolve quote=127.0.0.1:9000 --watch`;
+Examples:
+  gateway serve -f gateway.yaml --listen 127.0.0.1:8080 --admin 127.0.0.1:8877 --resolve quote=127.0.0.1:9000 --watch
+  gateway serve -f gateway.yaml --workers 2      # one process per core, sharing the port`;
 
 /** Hooks for embedding and tests. */
 export interface ServeRunOptions {
