@@ -165,7 +165,7 @@ async function main() {
     date: new Date().toISOString(),
     node: process.version,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30) },
-    note: `shared 2-core machine (other engineers' builds, tests and benchmarks running; 1-minute load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end)`,
+    note: `2-core machine, 1-minute load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (above ~2 other work was sharing the CPU)`,
     commit: git,
     results,
   };
