@@ -46,6 +46,7 @@ export async function pacedLoad(url, { rate, seconds, connections = 50 }) {
   });
   agent.destroy();
   const sorted = Array.from(latencies).sort((a, b) => a - b);
-  const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 1000) / 1000;
+  const at = (q) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 1000) / 1000;
   return { rate, sent: total, errors, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1) };
 }

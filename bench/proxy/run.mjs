@@ -4,7 +4,7 @@
 // 10,000 routes, and --workers 2 scaling. Origin, proxy and load generator are separate processes.
 // Imports the BUILT packages:
 //   (cd packages/core && npx tsup) && (cd packages/proxy && npx tsup) && node bench/proxy/run.mjs
-import { pacedLoad } from './paced-load.mjs';
+
 import { fork, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -20,6 +20,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pacedLoad } from './paced-load.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -275,11 +276,15 @@ try {
     const direct = [];
     const gw = [];
     for (let round = 0; round < ROUNDS; round++) {
-      direct.push({ loadAvg1m: Math.round(loadavg()[0] * 100) / 100, ...(await pacedLoad(originUrl, fixed)) });
+      direct.push({
+        loadAvg1m: Math.round(loadavg()[0] * 100) / 100,
+        ...(await pacedLoad(originUrl, fixed)),
+      });
       gw.push({ loadAvg1m: Math.round(loadavg()[0] * 100) / 100, ...(await pacedLoad(gwUrl, fixed)) });
     }
     await stopChild(target);
-    const med = (runs, key) => [...runs.map((r) => r[key])].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+    const med = (runs, key) =>
+      [...runs.map((r) => r[key])].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
     const round3 = (x) => Math.round(x * 1000) / 1000;
     results.fixedRate = {
       rate: 1000,

@@ -30,7 +30,11 @@ function freePort(): Promise<number> {
 }
 
 /** Spawns a process and resolves once `ready` appears on stdout. */
-function startProcess(cmd: string, args: string[], ready: string): Promise<{ proc: ChildProcess; out: () => string }> {
+function startProcess(
+  cmd: string,
+  args: string[],
+  ready: string,
+): Promise<{ proc: ChildProcess; out: () => string }> {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
