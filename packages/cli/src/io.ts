@@ -7,6 +7,11 @@ export interface CliIO {
   stdin: () => Promise<string>;
   /** Colour diagnostics on stderr: set by the `gateway` binary for a terminal without NO_COLOR. */
   color?: boolean;
+  /**
+   * Progress lines for long work (large inputs): set by the `gateway` binary only when stderr is
+   * a terminal, so pipes, files and CI logs never get them.
+   */
+  progress?: (line: string) => void;
 }
 
 /** Exit codes, documented in the CLI help: 0 ok, 1 invalid input, 2 usage error. */
@@ -22,6 +27,9 @@ export function processIO(): CliIO {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     color: colorEnabled(process.stderr, process.env),
+    ...(process.stderr.isTTY
+      ? { progress: (line: string) => process.stderr.write(`\r\u001b[2K${line}`) }
+      : {}),
     stdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

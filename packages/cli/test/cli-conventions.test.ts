@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { colorEnabled } from '../src/color.js';
+import { PROGRESS_MIN_BYTES } from '../src/commands/shared-load.js';
 import type { CliIO } from '../src/io.js';
 import { main } from '../src/main.js';
 
@@ -212,6 +213,43 @@ describe('-o json|yaml', () => {
     const plan = JSON.parse(json.stdout) as { assignments: { ips: string[] }[] };
     expect(plan.assignments[0]?.ips).toEqual(['192.168.1.240']);
     expect(parseYaml(yaml.stdout)).toEqual(plan);
+  });
+});
+
+describe('progress', () => {
+  const mappings = (n: number) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `---\napiVersion: getambassador.io/v3alpha1\nkind: Mapping\nmetadata: {name: m-${i}, namespace: default}\nspec: {prefix: /svc-${i}/, service: svc-${i}}\n`,
+    ).join('');
+
+  it('shows loading and compiling lines for large inputs when the CLI has a terminal', async () => {
+    const lines: string[] = [];
+    const text = mappings(10_000);
+    expect(text.length).toBeGreaterThanOrEqual(PROGRESS_MIN_BYTES);
+    const io: CliIO = {
+      stdout: () => {},
+      stderr: () => {},
+      stdin: async () => text,
+      progress: (l) => lines.push(l),
+    };
+    expect(await main(['validate', '-f', '-'], io)).toBe(0);
+    expect(lines[0]).toMatch(/^gateway: loading <stdin> \(1\/1, \d+\.\d MB in all\)$/);
+    expect(lines).toContain('gateway: compiling 10000 resources');
+    expect(lines.at(-1)).toMatch(/^gateway: compiled 10000 resources in \d+ ms\n$/);
+  });
+
+  it('stays quiet for small inputs, and without a terminal', async () => {
+    const lines: string[] = [];
+    const io: CliIO = {
+      stdout: () => {},
+      stderr: () => {},
+      stdin: async () => mappings(3),
+      progress: (l) => lines.push(l),
+    };
+    expect(await main(['validate', '-f', '-'], io)).toBe(0);
+    expect(lines).toEqual([]);
   });
 });
 

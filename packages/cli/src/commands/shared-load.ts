@@ -10,6 +10,9 @@ import { paint } from '../color.js';
 import { readInputs } from '../inputs.js';
 import type { CliIO } from '../io.js';
 
+/** Inputs at least this large (1 MB, ~4,000 Mappings) get progress lines on a terminal. */
+export const PROGRESS_MIN_BYTES = 1_000_000;
+
 /** Options common to commands that load and compile `-f` inputs. */
 export interface LoadFlags {
   files: string[];
@@ -53,9 +56,16 @@ export async function loadAndCompile(
   io: CliIO,
 ): Promise<CompileResult & { resources: Resource[]; loadDiagnostics: Diagnostic[] }> {
   const inputs = await readInputs(flags.files, io);
+  const bytes = inputs.reduce((n, i) => n + i.text.length, 0);
+  // Only large inputs take long enough to deserve a progress line (and only on a terminal).
+  const progress = bytes >= PROGRESS_MIN_BYTES ? io.progress : undefined;
+  const started = performance.now();
   const resources: Resource[] = [];
   const loadDiagnostics: Diagnostic[] = [];
-  for (const input of inputs) {
+  for (const [n, input] of inputs.entries()) {
+    progress?.(
+      `gateway: loading ${input.file} (${n + 1}/${inputs.length}, ${(bytes / 1e6).toFixed(1)} MB in all)`,
+    );
     const loaded = loadYaml(input.text, {
       file: input.file,
       defaultNamespace: flags.namespace,
@@ -64,10 +74,14 @@ export async function loadAndCompile(
     resources.push(...loaded.resources);
     loadDiagnostics.push(...loaded.diagnostics);
   }
+  progress?.(`gateway: compiling ${resources.length} resources`);
   const result = compile(resources, {
     gatewayNamespace: flags.gatewayNamespace,
     ambassadorId: flags.ambassadorId,
   });
+  progress?.(
+    `gateway: compiled ${resources.length} resources in ${Math.round(performance.now() - started)} ms\n`,
+  );
   return { ...result, resources, loadDiagnostics };
 }
 
