@@ -71,18 +71,5 @@ export {
 } from './routing/route-table.js';
 export { type NormalizeResult, normalizeTarget } from './security/normalize.js';
 export type { BindAddress } from './server/listener.js';
-export { createClusterManager } from './upstream/cluster-manager.js';
-export type {
-  ClusterManager,
-  ClusterManagerOptions,
-  ClusterStats,
-  PickedEndpoint,
-  RequestPolicy,
-  ResolveMap,
-  UpstreamCall,
-  UpstreamFailure,
-  UpstreamRequest,
-  UpstreamResponse,
-  UpstreamSink,
-} from './upstream/types.js';
+export * from './upstream/index.js';
 export { type RunWorkersOptions, runWorkers, type WorkersHandle } from './workers.js';
