@@ -5,25 +5,13 @@
 // Imports the BUILT packages:
 //   (cd packages/core && npx tsup) && (cd packages/proxy && npx tsup) && node bench/proxy/run.mjs
 
-import { fork, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { freePort, NGINX, root, startChild, startNginx, stopChild, treeCpuMs } from './harness.mjs';
 import { pacedLoad } from './paced-load.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const benchRequire = createRequire(join(root, 'bench', 'package.json'));
 const autocannon = benchRequire('autocannon');
 
@@ -31,110 +19,6 @@ const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
 const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function startChild(file, env, execArgv = []) {
-  const child = fork(join(here, file), [], {
-    env: { ...process.env, GW_ROOT: root, ...env },
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ child, ...m }));
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-}
-
-async function stopChild(c) {
-  if (!c?.child || c.child.exitCode !== null) return;
-  const exited = new Promise((r) => c.child.once('exit', r));
-  c.child.send('stop');
-  const timer = setTimeout(() => c.child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function startNginx(originPort) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
-  const port = await freePort();
-  for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));
-  const conf = `worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_requests 1000000;
-  upstream origin { server 127.0.0.1:${originPort}; keepalive 128; keepalive_requests 1000000; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://origin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-}
-`;
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  const proc = spawn(
-    NGINX,
-    ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'],
-    { stdio: 'inherit' },
-  );
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    port,
-    pid: proc.pid,
-    stop: async () => {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGQUIT');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-const TICK_MS = 1000 / 100; // USER_HZ on Linux
-
-/** CPU time (user + system, ms) of a process and all its descendants, from /proc. */
-function treeCpuMs(pid) {
-  let total = 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (children) for (const c of children.split(' ')) total += treeCpuMs(Number(c));
-    }
-  } catch {
-    // process gone
-  }
-  return total;
-}
 
 /**
  * One measured run after a discarded warm-up. `pid` (the proxy's process) adds CPU time per

@@ -20,7 +20,8 @@ export function resolveOverrides(ir: GatewayIR, map: Record<string, string>): Ga
     if (!parsed.ok || parsed.value.port === undefined) continue;
     targets.set(name, { address: parsed.value.host, port: parsed.value.port });
   }
-  if (targets.size === 0) return sealIR({ ...ir });
+  const { version: _version, schema: _schema, ...body } = ir;
+  if (targets.size === 0) return sealIR(body);
   const clusters = ir.clusters.map((c): IRCluster => {
     if (c.discovery.kind !== 'dns') return c;
     const host = c.discovery.host;
@@ -38,5 +39,5 @@ export function resolveOverrides(ir: GatewayIR, map: Record<string, string>): Ga
       },
     };
   });
-  return sealIR({ ...ir, clusters });
+  return sealIR({ ...body, clusters });
 }

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { fastParseDocument } from '../src/load/fast-yaml.js';
-import { splitDocuments } from '../src/load/yaml-text.js';
+import { fastParseDocument, RangeParser } from '../src/load/fast-yaml.js';
+import { documentRanges, splitDocuments } from '../src/load/yaml-text.js';
 
 /** The fast path must agree with the `yaml` package on everything it accepts. */
 function agrees(text: string): boolean {
@@ -148,5 +148,64 @@ describe('fast YAML subset parser', () => {
       for (const chunk of splitDocuments(text) ?? []) if (agrees(chunk.text)) accepted++;
     }
     expect(accepted).toBeGreaterThan(150);
+  });
+
+  it('agrees on CRLF line ends, comments and blank lines', () => {
+    const cases = [
+      'a: 1\r\nb:\r\n  - x\r\n  - y: 2\r\n',
+      'k: |\r\n  line 1\r\n\r\n  line 3\r\nnext: v\r\n',
+      '# leading\n\n  # indented comment\na: 1 # trailing\n# between\nb: "x" # c\n',
+      'a: b #c: d\n',
+      'key : v\n',
+      '- a #x\n-   b\n- # empty\n',
+    ];
+    for (const c of cases) expect(agrees(c), JSON.stringify(c)).toBe(true);
+    for (const b of ['a: b: c\n', 'a: x #\n  y\n', "a: 'open\n", 'a: "open\n']) {
+      expect(fastParseDocument(b), JSON.stringify(b)).toBeUndefined();
+    }
+  });
+
+  it('leaves whitespace that only JavaScript trims (NBSP, NEL, Unicode spaces) to the yaml package', () => {
+    for (const ws of ['\u00a0', '\u0085', '\u2003', '\u3000', '\ufeff', '\v', '\f']) {
+      const text = `a: b${ws}\nc:${ws} d\n`;
+      expect(fastParseDocument(text), JSON.stringify(text)).toBeUndefined();
+      const parser = new RangeParser(`x: 1\n---\n${text}`);
+      expect(parser.parse(0, 5)).toBeDefined();
+      expect(parser.parse(9, 9 + text.length)).toBeUndefined();
+    }
+  });
+
+  it('parses every document range of a stream in place like the documents cut out of it', () => {
+    const stream = [
+      '# header comment\n---\na: 1\n...\n---  # marker comment\nb:\n  - x\n',
+      '--- \r\nk: |\n  text\n---\n---\n...\n\n---\nlast: "no newline"',
+      'a: 1\n---\n\n# only a comment\n---\nb: [1, {c: d}]\n...\n',
+      "x: 'it''s'\n---\n- - a\n  - b\n---\n\tbad: tab\n---\nok: true\n",
+    ];
+    for (const text of stream) {
+      const ranges = documentRanges(text);
+      const chunks = splitDocuments(text);
+      expect(ranges, text).toBeDefined();
+      const parser = new RangeParser(text);
+      const inPlace: Array<{ line: number; value: unknown }> = [];
+      let line = 1;
+      for (let k = 0; k < ranges!.length; k += 2) {
+        const [start, end] = [ranges![k]!, ranges![k + 1]!];
+        if (end <= start) {
+          line++;
+          continue;
+        }
+        const doc = parser.parse(start, end);
+        const chunk = text.slice(start, end);
+        expect(doc?.value, chunk).toEqual(fastParseDocument(chunk)?.value);
+        inPlace.push({ line, value: doc?.value });
+        line += chunk.split('\n').length;
+      }
+      expect(inPlace).toEqual(
+        chunks!.map((c) => ({ line: c.line, value: fastParseDocument(c.text)?.value })),
+      );
+    }
+    expect(documentRanges('%YAML 1.2\n---\na: 1\n')).toBeUndefined();
+    expect(documentRanges('a: 1\n--- |\n  text\n')).toBeUndefined();
   });
 });

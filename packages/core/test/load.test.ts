@@ -234,3 +234,37 @@ spec:
     ]);
   });
 });
+
+describe('keys that shadow Object.prototype', () => {
+  it('treats keys named like Object.prototype members as unknown fields, and keeps loading', () => {
+    const text = `apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata: { name: a, namespace: default }
+spec:
+  prefix: /a/
+  service: a
+  constructor: 1
+  to_string: x
+  hasOwnProperty: y
+---
+apiVersion: getambassador.io/v3alpha1
+kind: Mapping
+metadata: { name: b, namespace: default }
+spec: { prefix: /b/, service: b }
+`;
+    const { resources, diagnostics } = loadYaml(text);
+    expect(resources.map((r) => r.metadata.name)).toEqual(['a', 'b']);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const unknown = diagnostics.filter((d) => d.resource.name === 'a').map((d) => d.path);
+    expect(unknown).toEqual(
+      expect.arrayContaining(['spec.constructor', 'spec.to_string', 'spec.has_own_property']),
+    );
+    const fromJson = loadObjects([
+      JSON.parse(
+        '{"apiVersion":"getambassador.io/v3alpha1","kind":"Mapping","metadata":{"name":"c"},"spec":{"prefix":"/c/","service":"c","__proto__":{"polluted":1}}}',
+      ),
+    ]);
+    expect(fromJson.resources.map((r) => r.metadata.name)).toEqual(['c']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -18,6 +18,7 @@ import { AccessLog, type AccessLogOptions } from './logging.js';
 import type { ListenerRouteTable } from './routing/route-table.js';
 import { type BindAddress, ListenerServer } from './server/listener.js';
 import type { RuntimeHost } from './server/request-handler.js';
+import { compileTcpConfig, type TcpConfig, type TcpPlan, TcpProxy } from './server/tcp-proxy.js';
 import { createClusterManager } from './upstream/cluster-manager.js';
 import type { ClusterManager, ClusterManagerOptions, ResolveMap } from './upstream/types.js';
 
@@ -27,7 +28,10 @@ export interface GatewayOptions {
   ir?: GatewayIR;
   /** Bind address for the first `http` listener of the IR (port 0 = ephemeral). */
   listen?: { host?: string; port: number };
-  /** Bind addresses by IR listener name (overrides `listen` and the IR's address/port). */
+  /**
+   * Bind addresses by IR listener name (overrides `listen` and the IR's address/port); also for
+   * `tcp`/`tls` listeners, whose TCP routes stay keyed by the IR port.
+   */
   listeners?: Record<string, { host?: string; port: number }>;
   /** Admin listener (`/ready`, `/live`, `/metrics`, `/config`); off when absent. */
   admin?: { host?: string; port: number };
@@ -67,7 +71,7 @@ export interface Gateway extends ConfigSink {
   close(opts?: { drainTimeoutMs?: number }): Promise<void>;
   /** Address of the first `http` listener (or the first listener), once started. */
   address(): BindAddress | undefined;
-  /** Bound addresses by IR listener name. */
+  /** Bound addresses by IR listener name (HTTP(S) and TCP/TLS listeners). */
   addresses(): Record<string, BindAddress>;
   adminAddress(): BindAddress | undefined;
   /** The version of the IR being served, or undefined before the first accepted apply. */
@@ -92,7 +96,8 @@ export interface Gateway extends ConfigSink {
 
 /**
  * Creates an in-process gateway that serves a {@link GatewayIR}: HTTP/1.1, HTTP/2 (TLS with
- * ALPN, and h2c), WebSocket and gRPC, with the same routing semantics as the Envoy emitter.
+ * ALPN, and h2c), WebSocket, gRPC and TCP routes (`ir.tcpRoutes`: raw passthrough, SNI routing
+ * by the ClientHello, TLS termination), with the same routing semantics as the Envoy emitter.
  *
  * @example
  * ```ts
@@ -146,6 +151,9 @@ class GatewayImpl implements Gateway, RuntimeHost {
   draining = false;
   inflight = 0;
   private readonly servers = new Map<string, ListenerServer>();
+  /** L4 side: TCP routes on `tcp`/`tls` listeners. */
+  readonly tcp: TcpProxy;
+  private tcpConfig: TcpConfig | undefined;
   private admin: AdminServer | undefined;
   private started = false;
   private closed = false;
@@ -174,6 +182,12 @@ class GatewayImpl implements Gateway, RuntimeHost {
       options.mirrorConcurrency ?? 64,
       options.mirrorBodyLimitBytes ?? 64 * 1024,
     );
+    this.tcp = new TcpProxy({
+      clusters: this.clusters,
+      metrics: this.metrics,
+      accessLog: this.accessLog,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     this.clusters.on('retry', (cluster) => this.metrics.retry(cluster));
     this.clusters.on('circuit-open', (cluster) => this.metrics.circuitOpen(cluster));
     this.clusters.on('ejected', (cluster) => this.metrics.ejected(cluster));
@@ -215,22 +229,16 @@ class GatewayImpl implements Gateway, RuntimeHost {
     if (!built.config) return this.reject(built.diagnostics, ir.version);
     const config = built.config;
     const diagnostics = [...built.diagnostics];
-    for (const l of ir.listeners) {
-      if (l.protocol === 'tcp' || l.protocol === 'tls') {
-        diagnostics.push({
-          resource: { kind: 'Listener', namespace: '', name: l.name },
-          path: 'protocol',
-          message: `listener ${l.name}: ${l.protocol} (L4) listeners are not served by the in-process proxy`,
-          severity: 'warning',
-          code: 'proxy-l4-unsupported',
-        });
-      }
-    }
+    const tcpConfig = compileTcpConfig(ir, diagnostics);
     let retiredServers: ListenerServer[] = [];
+    let tcpPlan: TcpPlan | undefined;
     if (this.started) {
       try {
+        tcpPlan = await this.tcp.prepare(tcpConfig, this.options.listeners);
         retiredServers = await this.syncListeners(config);
       } catch (err) {
+        if (tcpPlan) await this.tcp.abort(tcpPlan);
+        void config.pipeline.close();
         return this.reject(
           [diag(`cannot bind listeners: ${(err as Error).message}`, 'proxy-bind-failed')],
           ir.version,
@@ -241,6 +249,7 @@ class GatewayImpl implements Gateway, RuntimeHost {
     try {
       this.clusters.update(ir);
     } catch (err) {
+      if (tcpPlan) await this.tcp.abort(tcpPlan);
       return this.reject(
         [diag(`cluster update failed: ${(err as Error).message}`, 'proxy-cluster-update')],
         ir.version,
@@ -257,6 +266,8 @@ class GatewayImpl implements Gateway, RuntimeHost {
       if (previous.inflight === 0) this.releaseConfig(previous);
     }
     for (const server of retiredServers) void server.close(config.settings.drainTimeoutMs);
+    this.tcpConfig = tcpConfig;
+    if (tcpPlan) this.tcp.commit(tcpPlan, config.settings.drainTimeoutMs);
     this.metrics.reload(true, config.version, previous?.version);
     this.pruneMetrics(config);
     const result: ApplyResult = { accepted: true, version: config.version, diagnostics };
@@ -377,8 +388,12 @@ class GatewayImpl implements Gateway, RuntimeHost {
       try {
         await this.queue;
         await this.syncListeners(config);
+        const tcpConfig = this.tcpConfig;
+        if (tcpConfig) this.tcp.commit(await this.tcp.prepare(tcpConfig, this.options.listeners), 0);
       } catch (err) {
         this.started = false;
+        await Promise.all([...this.servers.values()].map((s) => s.close(0)));
+        this.servers.clear();
         await this.admin?.close();
         throw err;
       }
@@ -409,7 +424,11 @@ class GatewayImpl implements Gateway, RuntimeHost {
     const active = this.active;
     return {
       version: active?.version ?? null,
-      listeners: Object.fromEntries([...this.servers].map(([name, s]) => [name, s.address() ?? null])),
+      listeners: {
+        ...Object.fromEntries([...this.servers].map(([name, s]) => [name, s.address() ?? null])),
+        ...this.tcp.addresses(),
+      },
+      tcpConnections: this.tcp.activeConnections,
       lastApply: this.lastResult ?? null,
       inflight: this.inflight,
       draining: this.draining,
@@ -424,7 +443,7 @@ class GatewayImpl implements Gateway, RuntimeHost {
     this.draining = true;
     const drainMs =
       opts.drainTimeoutMs ?? this.options.drainTimeoutMs ?? this.active?.settings.drainTimeoutMs ?? 5000;
-    await Promise.all([...this.servers.values()].map((s) => s.close(drainMs)));
+    await Promise.all([...[...this.servers.values()].map((s) => s.close(drainMs)), this.tcp.close(drainMs)]);
     this.servers.clear();
     for (const socket of this.upgrades) socket.destroy();
     this.upgrades.clear();
@@ -442,7 +461,7 @@ class GatewayImpl implements Gateway, RuntimeHost {
   }
 
   addresses(): Record<string, BindAddress> {
-    const out: Record<string, BindAddress> = {};
+    const out: Record<string, BindAddress> = this.tcp.addresses();
     for (const [name, s] of this.servers) {
       const a = s.address();
       if (a) out[name] = a;

@@ -1,6 +1,7 @@
 /**
  * @gateway/proxy: the in-process data plane. It runs a {@link GatewayIR} with the same semantics
- * as the Envoy emitter: HTTP/1.1, HTTP/2 (TLS + h2c), WebSocket and gRPC, hot reload, an admin
+ * as the Envoy emitter: HTTP/1.1, HTTP/2 (TLS + h2c), WebSocket, gRPC and L4 TCP routes
+ * (TCPMappings: passthrough, SNI routing, TLS termination), hot reload, an admin
  * listener with Prometheus metrics, and safe-by-default request handling.
  *
  * @example
@@ -56,7 +57,12 @@ export {
   type GatewayOptions,
   toResolveMap,
 } from './gateway.js';
-export { type AccessLogEntry, type AccessLogOptions, createJsonLogger } from './logging.js';
+export {
+  type AccessLogEntry,
+  type AccessLogOptions,
+  createJsonLogger,
+  type TcpAccessLogEntry,
+} from './logging.js';
 export { HostMatcher, normalizeAuthority } from './routing/host-match.js';
 export {
   type CompiledRoute,
@@ -70,6 +76,7 @@ export {
   type RouteInput,
 } from './routing/route-table.js';
 export { type NormalizeResult, normalizeTarget } from './security/normalize.js';
+export { type ClientHelloResult, parseClientHello } from './server/client-hello.js';
 export type { BindAddress } from './server/listener.js';
 export * from './upstream/index.js';
 export { type RunWorkersOptions, runWorkers, type WorkersHandle } from './workers.js';

@@ -28,6 +28,28 @@ export interface AccessLogEntry {
   bytesOut?: number;
 }
 
+/** One line per closed TCP (L4) connection, written with `msg: 'access'` like HTTP entries. */
+export interface TcpAccessLogEntry {
+  protocol: 'tcp';
+  /** IR listener name the connection arrived on. */
+  listener: string;
+  /** TCP route name (`namespace/name` of the TCPMapping); absent when no route matched. */
+  route?: string;
+  cluster?: string;
+  /** `host:port` of the upstream endpoint connected to. */
+  upstream?: string;
+  /** SNI read from the ClientHello (passthrough) or the TLS handshake (termination). */
+  sni?: string;
+  client: string;
+  /** Bytes received from the client. */
+  bytesIn: number;
+  /** Bytes sent to the client. */
+  bytesOut: number;
+  durationMs: number;
+  /** Why the connection ended early: no-route, circuit-open, connect-failure, idle-timeout, ... */
+  reason?: string;
+}
+
 export class AccessLog {
   readonly enabled: boolean;
   private readonly sampleRate: number;
@@ -45,7 +67,7 @@ export class AccessLog {
     return this.enabled && (this.sampleRate >= 1 || Math.random() < this.sampleRate);
   }
 
-  write(entry: AccessLogEntry): void {
+  write(entry: AccessLogEntry | TcpAccessLogEntry): void {
     this.logger?.info(entry, 'access');
   }
 }

@@ -5,7 +5,7 @@ import type { HealthCheckSpec } from '../model/mapping.js';
 import type { Resource } from '../model/resource.js';
 import type { TLSContext } from '../model/tls-context.js';
 import { parseDurationMs } from '../util/duration.js';
-import { parseService } from '../util/service.js';
+import { type ParsedService, parseService } from '../util/service.js';
 import type { CompileContext } from './context.js';
 import { tlsContextSecrets } from './secrets.js';
 
@@ -41,6 +41,24 @@ export interface ClusterRequest {
 
 const SANITIZE = /[^0-9A-Za-z_]/g;
 
+/** Shared (frozen) empty list for clusters without breakers or health checks. */
+const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
+
+/**
+ * Sanitised name pieces that repeat across clusters (markers, `_<namespace>` suffixes): each
+ * distinct string runs the regex once. Capped so adversarial input cannot grow it without bound.
+ */
+const sanitizedShort = new Map<string, string>();
+
+function sanitizeShort(s: string): string {
+  let out = sanitizedShort.get(s);
+  if (out === undefined) {
+    out = s.replace(SANITIZE, '_');
+    if (sanitizedShort.size < 10_000) sanitizedShort.set(s, out);
+  }
+  return out;
+}
+
 /** Emissary's circuit-breaker name fragment, e.g. `cbdc100p10r50t3`. */
 export function breakerName(cb: CircuitBreakerSpec): string {
   let name = 'cb';
@@ -65,7 +83,11 @@ export function qualifyService(
   if (skip || namespace === gatewayNamespace) return service;
   const parsed = parseService(service);
   if (!parsed.ok) return service;
-  const { host, isIp } = parsed.value;
+  return qualifyParsed(service, parsed.value, namespace);
+}
+
+function qualifyParsed(service: string, parsed: ParsedService, namespace: string): string {
+  const { host, isIp } = parsed;
   if (isIp || host.includes('.') || host === 'localhost') return service;
   // Insert `.namespace` right after the host, keeping scheme and port as written.
   const schemeEnd = service.indexOf('://');
@@ -81,17 +103,25 @@ export function qualifyService(
  */
 export function buildCluster(ctx: CompileContext, req: ClusterRequest): string | undefined {
   const skipQualify = req.noQualify || ctx.module.useAmbassadorNamespaceForServiceResolution === true;
-  const service = qualifyService(req.service.trim(), req.namespace, ctx.gatewayNamespace, skipQualify);
-  const parsed = parseService(service);
+  // qualifyService, parsing each string once (the qualified form is parsed only when it differs).
+  const written = req.service.trim();
+  let service = written;
+  let parsed = parseService(written);
+  if (!skipQualify && req.namespace !== ctx.gatewayNamespace && parsed.ok) {
+    const q = qualifyParsed(written, parsed.value, req.namespace);
+    if (q !== written) {
+      service = q;
+      parsed = parseService(q);
+    }
+  }
   if (!parsed.ok) {
     ctx.report(req.owner, req.path, parsed.message, 'error', 'invalid-service');
     return undefined;
   }
   const svc = parsed.value;
-  const fields: string[] = ['cluster'];
-  if (req.marker) fields.push(req.marker);
-  fields.push(service);
-
+  // Name fields after the service (joined with `_`); sanitising is per character, so the
+  // pieces are sanitised separately and the service part is shared with the stats name.
+  const suffix: string[] = [];
   let tlsCtx: TLSContext | undefined;
   if (typeof req.tls === 'string') {
     tlsCtx = ctx.tlsContexts.get(req.tls);
@@ -109,7 +139,7 @@ export function buildCluster(ctx: CompileContext, req: ClusterRequest): string |
   let originate = false;
   if (svc.scheme === 'https') {
     originate = true;
-    fields.push('otls');
+    suffix.push('otls');
   } else if (svc.scheme === 'http') {
     if (tlsCtx || req.tls === true) {
       ctx.report(
@@ -120,17 +150,17 @@ export function buildCluster(ctx: CompileContext, req: ClusterRequest): string |
         'tls-scheme-conflict',
       );
       originate = true;
-      fields.push('otls');
+      suffix.push('otls');
     }
   } else if (tlsCtx || req.tls === true) {
     originate = true;
-    fields.push('otls');
-    if (tlsCtx) fields.push(tlsCtx.metadata.name);
+    suffix.push('otls');
+    if (tlsCtx) suffix.push(tlsCtx.metadata.name);
   }
-  if (originate && req.hostRewrite) fields.push(`hr-${req.hostRewrite}`);
-  fields.push(req.namespace);
+  if (originate && req.hostRewrite) suffix.push(`hr-${req.hostRewrite}`);
+  suffix.push(req.namespace);
   const breakers = req.circuitBreakers ?? [];
-  for (const cb of breakers) fields.push(breakerName(cb));
+  for (let i = 0; i < breakers.length; i++) suffix.push(breakerName(breakers[i]!));
   const endpoint = req.resolver === 'kubernetes-endpoint';
   const lb = req.loadBalancer;
   if (endpoint && lb) {
@@ -138,9 +168,13 @@ export function buildCluster(ctx: CompileContext, req: ClusterRequest): string |
     if (lb.header) key.push('hdr', lb.header);
     if (lb.cookie) key.push('cookie', lb.cookie.name);
     if (lb.sourceIp) key.push('srcip');
-    fields.push(key.join('-'));
+    suffix.push(key.join('-'));
   }
-  const name = fields.join('_').replace(SANITIZE, '_');
+  // The stats name is the service without its scheme, sanitised (Emissary): compute it once.
+  const schemeEnd = svc.scheme === undefined ? -1 : service.indexOf('://');
+  const serviceStats = (schemeEnd < 0 ? service : service.slice(schemeEnd + 3)).replace(SANITIZE, '_');
+  const serviceName = schemeEnd < 0 ? serviceStats : `${service.slice(0, schemeEnd)}___${serviceStats}`;
+  const name = `cluster${req.marker ? `_${sanitizeShort(req.marker)}` : ''}_${serviceName}_${sanitizeShort(suffix.length === 1 ? suffix[0]! : suffix.join('_'))}`;
   const port = svc.port ?? (originate ? 443 : 80);
 
   let discovery: IRDiscovery;
@@ -179,18 +213,21 @@ export function buildCluster(ctx: CompileContext, req: ClusterRequest): string |
   const v6 = req.enableIpv6 ?? ctx.module.enableIpv6 ?? false;
   // Keys in sorted order (see stableStringify's fast path).
   const cluster: IRCluster = {
-    circuitBreakers: breakers.map(toIRBreaker),
+    circuitBreakers: breakers.length === 0 ? NO_ITEMS : breakers.map(toIRBreaker),
     connectTimeoutMs: req.connectTimeoutMs ?? 3000,
     discovery,
     dnsLookupFamily: v4 && v6 ? 'auto' : v6 ? 'v6' : 'v4',
-    healthChecks: (endpoint ? (req.healthChecks ?? []) : []).map(toIRHealthCheck),
+    healthChecks:
+      endpoint && req.healthChecks && req.healthChecks.length > 0
+        ? req.healthChecks.map(toIRHealthCheck)
+        : NO_ITEMS,
     idleTimeoutMs: req.idleTimeoutMs ?? 0,
     lbPolicy: endpoint && lb ? lb.policy : 'round_robin',
     maxConnectionLifetimeMs: req.maxConnectionLifetimeMs ?? 0,
     name,
     protocol: req.grpc ? 'http2' : 'http1',
     service: `${svc.ipv6 ? `[${svc.host}]` : svc.host}:${port}`,
-    statsName: req.statsName ?? service.replace(/^https?:\/\//i, '').replace(SANITIZE, '_'),
+    statsName: req.statsName ?? serviceStats,
   };
   if (req.keepalive) cluster.tcpKeepalive = toKeepalive(req.keepalive);
   if (tls) cluster.tls = tls;
@@ -255,7 +292,9 @@ function toIRHealthCheck(h: HealthCheckSpec): IRHealthCheck {
  * `i` numbering names that share a short form (in sorted order). Returns old → new names.
  */
 export function shortenClusterNames(names: Iterable<string>): Map<string, string> {
-  const long = [...names].filter((n) => n.length > 60).sort();
+  const long: string[] = [];
+  for (const n of names) if (n.length > 60) long.push(n);
+  long.sort();
   const byShort = new Map<string, string[]>();
   for (const n of long) {
     const short = `${n.slice(0, 40)}-${createHash('sha1').update(n).digest('hex').slice(0, 16).toUpperCase()}`;

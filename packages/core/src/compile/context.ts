@@ -17,7 +17,7 @@ export interface CompileOptions {
 /** Mutable state shared by the compile passes. */
 export class CompileContext {
   readonly diagnostics: Diagnostic[] = [];
-  readonly clusters = new Map<string, { cluster: IRCluster; owner: Resource }>();
+  readonly clusters = new Map<string, { cluster: IRCluster; owner: Resource; text?: string }>();
   readonly secrets = new Map<string, IRSecret>();
   /** TLSContexts by name (names are global in Ambassador). */
   readonly tlsContexts = new Map<string, TLSContext>();
@@ -40,10 +40,12 @@ export class CompileContext {
   addCluster(cluster: IRCluster, owner: Resource, path: string): string {
     const existing = this.clusters.get(cluster.name);
     if (!existing) {
-      this.clusters.set(cluster.name, { cluster, owner });
+      this.clusters.set(cluster.name, { cluster, owner, text: undefined });
       return cluster.name;
     }
-    if (stableStringify(existing.cluster) !== stableStringify(cluster)) {
+    // Many Mappings usually share a service: serialise the kept definition once.
+    existing.text ??= stableStringify(existing.cluster);
+    if (existing.text !== stableStringify(cluster)) {
       const diff = Object.keys(cluster).filter(
         (k) =>
           stableStringify((cluster as unknown as Record<string, unknown>)[k]) !==

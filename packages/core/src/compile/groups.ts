@@ -1,10 +1,12 @@
 import type {
   IRHashPolicy,
+  IRHeaderMatch,
   IRHeaderOps,
   IRHeaderValue,
   IRLocalRateLimit,
   IRMirror,
   IRPathRewrite,
+  IRQueryMatch,
   IRRateLimitAction,
   IRRateLimitEntry,
   IRRetryPolicy,
@@ -29,36 +31,52 @@ export interface CompiledGroup {
   /** The member that names the group and decides Host attachment. */
   primary: MappingInfo;
   members: MappingInfo[];
-  routeWeight: Array<number | string>;
   routes: IRRoute[];
+  /** Id of the primary's hostname in the compile's HostMatchCache (set on first use). */
+  hostId?: number;
+  /** Set once any virtual host serves this group's routes. */
+  served?: boolean;
 }
 
-/** Core keys must agree inside a group (Emissary `CoreMappingKeys`), compared after defaulting. */
-function coreKeys(info: MappingInfo, ctx: CompileContext): Record<string, unknown> {
-  const s = info.spec;
-  const mod = ctx.module;
-  return {
-    bypass_auth: s.bypassAuth === true,
-    circuit_breakers: s.circuitBreakers ?? moduleBreakers(ctx) ?? [],
-    connect_timeout_ms: s.connectTimeoutMs ?? 3000,
-    cluster_idle_timeout_ms: s.clusterIdleTimeoutMs ?? mod.clusterIdleTimeoutMs ?? 0,
-    cluster_max_connection_lifetime_ms:
-      s.clusterMaxConnectionLifetimeMs ?? mod.clusterMaxConnectionLifetimeMs ?? 0,
-    headers: info.headers.map((h) => `${h.name}=${h.value ?? '*'}${h.regex ? '~' : ''}`).sort(),
-    keepalive: s.keepalive ?? mod.keepalive ?? null,
-    labels: s.labels ?? null,
-    load_balancer: s.loadBalancer ?? mod.loadBalancer ?? null,
-    method: s.method ?? null,
-    prefix: s.prefix,
-    prefix_regex: s.prefixRegex === true,
-    prefix_exact: s.prefixExact === true,
-  };
-}
+/**
+ * Core keys must agree inside a group (Emissary `CoreMappingKeys`), compared after defaulting.
+ * Each key reads one member's defaulted value; members are only compared key by key.
+ */
+const CORE_KEYS: ReadonlyArray<readonly [string, (info: MappingInfo, ctx: CompileContext) => unknown]> = [
+  ['bypass_auth', (i) => i.spec.bypassAuth === true],
+  ['circuit_breakers', (i, ctx) => i.spec.circuitBreakers ?? moduleBreakers(ctx) ?? []],
+  ['connect_timeout_ms', (i) => i.spec.connectTimeoutMs ?? 3000],
+  [
+    'cluster_idle_timeout_ms',
+    (i, ctx) => i.spec.clusterIdleTimeoutMs ?? ctx.module.clusterIdleTimeoutMs ?? 0,
+  ],
+  [
+    'cluster_max_connection_lifetime_ms',
+    (i, ctx) => i.spec.clusterMaxConnectionLifetimeMs ?? ctx.module.clusterMaxConnectionLifetimeMs ?? 0,
+  ],
+  ['headers', (i) => i.headers.map((h) => `${h.name}=${h.value ?? '*'}${h.regex ? '~' : ''}`).sort()],
+  ['keepalive', (i, ctx) => i.spec.keepalive ?? ctx.module.keepalive ?? null],
+  ['labels', (i) => i.spec.labels ?? null],
+  ['load_balancer', (i, ctx) => i.spec.loadBalancer ?? ctx.module.loadBalancer ?? null],
+  ['method', (i) => i.spec.method ?? null],
+  ['prefix', (i) => i.spec.prefix],
+  ['prefix_regex', (i) => i.spec.prefixRegex === true],
+  ['prefix_exact', (i) => i.spec.prefixExact === true],
+];
 
 export function moduleBreakers(ctx: CompileContext): MappingSpec['circuitBreakers'] | undefined {
   const cb = ctx.module.circuitBreakers;
   if (cb === undefined) return undefined;
   return Array.isArray(cb) ? cb : [cb];
+}
+
+function sameCoreValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    if (a.length === 0) return true;
+  }
+  return stableStringify(a) === stableStringify(b);
 }
 
 /**
@@ -68,19 +86,22 @@ export function moduleBreakers(ctx: CompileContext): MappingSpec['circuitBreaker
  */
 function checkCoreKeys(members: MappingInfo[], ctx: CompileContext): boolean {
   if (members.length < 2) return true;
-  const keys = members.map((m) => coreKeys(m, ctx));
   const conflicts: string[] = [];
-  const first = keys[0]!;
-  for (const k of Object.keys(first)) {
-    // Most groups agree on identical (primitive or shared) values: no serialisation needed.
-    if (keys.every((kv) => kv[k] === first[k])) continue;
+  for (let ki = 0; ki < CORE_KEYS.length; ki++) {
+    const [k, read] = CORE_KEYS[ki]!;
+    // Most groups agree on identical (primitive or shared) values or empty lists: no
+    // serialisation needed; values that serialise equally make one partition below anyway.
+    const v0 = read(members[0]!, ctx);
+    let same = true;
+    for (let i = 1; i < members.length && same; i++) same = sameCoreValue(read(members[i]!, ctx), v0);
+    if (same) continue;
     const byValue = new Map<string, string[]>();
-    keys.forEach((kv, i) => {
-      const v = stableStringify(kv[k]);
+    for (const m of members) {
+      const v = stableStringify(read(m, ctx));
       const list = byValue.get(v) ?? [];
-      list.push(members[i]!.key);
+      list.push(m.key);
       byValue.set(v, list);
-    });
+    }
     if (byValue.size > 1)
       conflicts.push(
         `${k} (${[...byValue.entries()].map(([v, ms]) => `${ms.join(', ')}: ${v === undefined ? 'unset' : v}`).join('; ')})`,
@@ -106,16 +127,16 @@ function checkCoreKeys(members: MappingInfo[], ctx: CompileContext): boolean {
  * Returns cumulative numerators (0–100) in member order, or undefined on error.
  */
 export function canaryCumulative(members: MappingInfo[], ctx: CompileContext): number[] | undefined {
-  if (members.length === 1) return [100];
+  if (members.length === 1) return ONE_HUNDRED as number[];
   const weighted = members.filter((m) => m.spec.weight !== undefined);
   const weightless = members.filter((m) => m.spec.weight === undefined);
   const sum = weighted.reduce((n, m) => n + (m.spec.weight ?? 0), 0);
-  const list = members.map((m) => `${m.key}=${m.spec.weight ?? 'none'}`).join(', ');
+  const list = () => members.map((m) => `${m.key}=${m.spec.weight ?? 'none'}`).join(', ');
   if (sum > 100) {
     ctx.report(
       weighted[0]!.m,
       'spec.weight',
-      `canary weights of the Mappings sharing this match sum to ${sum}, over 100 (${list}); no route is emitted for them`,
+      `canary weights of the Mappings sharing this match sum to ${sum}, over 100 (${list()}); no route is emitted for them`,
       'error',
       'weight-over-100',
     );
@@ -125,7 +146,7 @@ export function canaryCumulative(members: MappingInfo[], ctx: CompileContext): n
     ctx.report(
       weighted[0]!.m,
       'spec.weight',
-      `canary weights of the Mappings sharing this match sum to ${sum}, under 100, and no Mapping without a weight takes the remaining ${100 - sum}% (${list}); add one or make the weights sum to 100`,
+      `canary weights of the Mappings sharing this match sum to ${sum}, under 100, and no Mapping without a weight takes the remaining ${100 - sum}% (${list()}); add one or make the weights sum to 100`,
       'error',
       'weight-under-100',
     );
@@ -145,8 +166,30 @@ export function canaryCumulative(members: MappingInfo[], ctx: CompileContext): n
   return [...weighted, ...weightless].map((m) => cumulative.get(m)!);
 }
 
+/**
+ * Shared empty values for the many routes that set nothing (frozen: no compiler pass or adapter
+ * writes into IR lists in place, and freezing keeps it that way). Fewer objects per route means
+ * less garbage-collector copying on large inputs.
+ */
+const EMPTY_LIST: never[] = Object.freeze([]) as unknown as never[];
+const EMPTY_EXTENSIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_HEADER_OPS: IRHeaderOps = Object.freeze({ add: EMPTY_LIST, remove: EMPTY_LIST });
+
+function orEmpty<T>(list: T[]): T[] {
+  return list.length === 0 ? EMPTY_LIST : list;
+}
+
+/** Route auth before JwtProviders/AuthorizationPolicies apply (attachAuth replaces, never edits). */
+const PLAIN_AUTH = Object.freeze({
+  bypassExtAuthz: false,
+  contextExtensions: EMPTY_EXTENSIONS,
+  jwtOptional: false,
+  jwtProviders: EMPTY_LIST,
+});
+const BYPASS_AUTH = Object.freeze({ ...PLAIN_AUTH, bypassExtAuthz: true });
+
 function headerValues(map: Record<string, AddHeaderValue> | undefined): IRHeaderValue[] {
-  if (!map) return [];
+  if (!map) return EMPTY_LIST;
   return Object.keys(map)
     .sort()
     .map((name) => {
@@ -158,7 +201,7 @@ function headerValues(map: Record<string, AddHeaderValue> | undefined): IRHeader
 }
 
 function removeList(v: string[] | string | undefined): string[] {
-  if (v === undefined) return [];
+  if (v === undefined) return EMPTY_LIST;
   return (Array.isArray(v) ? v : [v]).map((h) => h.toLowerCase()).sort();
 }
 
@@ -218,7 +261,7 @@ export function rateLimitActions(
   ctx: CompileContext,
   defaults: LabelsSpec,
 ): IRRateLimitAction[] {
-  if (!labels) return [];
+  if (!labels) return EMPTY_LIST;
   const out: IRRateLimitAction[] = [];
   for (const domain of Object.keys(labels).sort()) {
     const prefix: IRRateLimitEntry[] = [];
@@ -260,6 +303,9 @@ function localRateLimit(spec: MappingSpec): IRLocalRateLimit | undefined {
   };
 }
 
+/** The default prefix rewrite, shared (frozen) by the many Mappings that keep it. */
+const ROOT_REWRITE: IRPathRewrite = Object.freeze({ kind: 'prefix', value: '/' });
+
 /** The rewrite a member applies (default "/" only for prefix matches: the Emissary-bug fix). */
 function rewriteOf(info: MappingInfo): IRPathRewrite | undefined {
   const s = info.spec;
@@ -268,7 +314,12 @@ function rewriteOf(info: MappingInfo): IRPathRewrite | undefined {
   const isPrefix = info.path.kind === 'prefix' || info.path.kind === 'segment-prefix';
   const rewrite = s.rewrite ?? (isPrefix ? '/' : undefined);
   if (rewrite === undefined || rewrite === '') return undefined;
-  if (isPrefix) return rewrite === info.path.value ? undefined : { kind: 'prefix', value: rewrite };
+  if (isPrefix)
+    return rewrite === info.path.value
+      ? undefined
+      : rewrite === '/'
+        ? ROOT_REWRITE
+        : { kind: 'prefix', value: rewrite };
   // For exact and regex matches the whole path is the "prefix": rewriting replaces it.
   return { kind: 'full', value: rewrite };
 }
@@ -323,15 +374,16 @@ function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | unde
   const mod = ctx.module;
   const cluster = memberCluster(info, ctx);
   if (!cluster) return undefined;
-  const addRequest = headerValues(s.addRequestHeaders);
+  let addRequest = headerValues(s.addRequestHeaders);
   if (s.addLinkerdHeaders ?? mod.addLinkerdHeaders) {
     const p = parseService(s.service);
     if (p.ok) {
       const port = p.value.port ?? (p.value.scheme === 'https' ? 443 : 80);
+      addRequest = [...addRequest];
       addRequest.push({ append: false, name: 'l5d-dst-override', value: `${p.value.host}:${port}` });
     }
   }
-  let upgrades: string[] = [];
+  let upgrades: string[] = EMPTY_LIST;
   if (s.allowUpgrade !== undefined || s.useWebsocket) {
     const list = [...(s.allowUpgrade ?? []), ...(s.useWebsocket ? ['websocket'] : [])].map((u) =>
       u.toLowerCase(),
@@ -352,7 +404,7 @@ function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | unde
     caseSensitive: info.caseSensitive,
     contextExtensions:
       ext === undefined
-        ? {}
+        ? EMPTY_EXTENSIONS
         : Object.fromEntries(
             Object.keys(ext)
               .sort()
@@ -368,7 +420,7 @@ function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | unde
   attrs.removeRequest = removeList(s.removeRequestHeaders);
   attrs.responseHeaders =
     s.addResponseHeaders === undefined && s.removeResponseHeaders === undefined
-      ? { add: [], remove: [] }
+      ? NO_HEADER_OPS
       : { add: headerValues(s.addResponseHeaders), remove: removeList(s.removeResponseHeaders) };
   if (retry) attrs.retry = retry;
   if (rewrite) attrs.rewrite = rewrite;
@@ -379,8 +431,10 @@ function memberRoute(info: MappingInfo, ctx: CompileContext): MemberRoute | unde
   return out;
 }
 
+const NOT_STATS_CHAR = /[^0-9A-Za-z_]/g;
+
 function statsName(key: string): string {
-  return key.replace(/[^0-9A-Za-z_]/g, '_');
+  return key.replace(NOT_STATS_CHAR, '_');
 }
 
 /** Compiles one group (members sorted by namespace/name) into routes without :authority. */
@@ -390,20 +444,33 @@ export function compileGroup(
   labelDefaults: LabelsSpec,
 ): CompiledGroup | undefined {
   if (!checkCoreKeys(members, ctx)) return undefined;
-  const shadows = members.filter((m) => m.spec.shadow === true);
-  const redirects = members.filter((m) => m.spec.shadow !== true && m.spec.hostRedirect === true);
-  const normal = members.filter((m) => m.spec.shadow !== true && m.spec.hostRedirect !== true);
-  for (const extra of shadows.slice(1))
+  // One pass (most groups have one member): shadows, redirects and the rest, in member order.
+  let shadows: MappingInfo[] = NO_MEMBERS;
+  let redirects: MappingInfo[] = NO_MEMBERS;
+  let normal: MappingInfo[] = NO_MEMBERS;
+  if (members.length === 1 && members[0]!.spec.shadow !== true && members[0]!.spec.hostRedirect !== true)
+    normal = members;
+  else {
+    shadows = [];
+    redirects = [];
+    normal = [];
+    for (const m of members) {
+      if (m.spec.shadow === true) shadows.push(m);
+      else if (m.spec.hostRedirect === true) redirects.push(m);
+      else normal.push(m);
+    }
+  }
+  for (let i = 1; i < shadows.length; i++)
     ctx.report(
-      extra.m,
+      shadows[i]!.m,
       'spec.shadow',
       `only one shadow Mapping per match is allowed; ${shadows[0]!.key} is used`,
       'error',
       'extra-shadow',
     );
-  for (const extra of redirects.slice(1))
+  for (let i = 1; i < redirects.length; i++)
     ctx.report(
-      extra.m,
+      redirects[i]!.m,
       'spec.host_redirect',
       `only one host_redirect Mapping per match is allowed; ${redirects[0]!.key} is used`,
       'error',
@@ -422,14 +489,14 @@ export function compileGroup(
     return undefined;
   }
   const groupId = primary.groupId;
-  const sources = members.map((m) => ({
-    kind: 'Mapping',
-    name: m.m.metadata.name,
-    namespace: m.m.metadata.namespace,
-  }));
-  const headers = headerMatchers(primary);
-  const queryParams = queryMatchers(primary);
-  const rateLimits = rateLimitActions(primary.spec.labels, ctx, labelDefaults);
+  const sources: GroupData['sources'] = new Array(members.length);
+  for (let i = 0; i < members.length; i++) {
+    const md = members[i]!.m.metadata;
+    sources[i] = { kind: 'Mapping', name: md.name, namespace: md.namespace };
+  }
+  const headers = orEmpty(headerMatchers(primary));
+  const queryParams = orEmpty(queryMatchers(primary));
+  const rateLimits = orEmpty(rateLimitActions(primary.spec.labels, ctx, labelDefaults));
 
   if (redirects[0]) {
     const r = redirects[0];
@@ -477,7 +544,7 @@ export function compileGroup(
       sources,
       statsName: statsName(r.key),
     };
-    return { groupId, primary: r, members, routeWeight: r.routeWeight, routes: [route] };
+    return { groupId, primary: r, members, routes: [route], hostId: undefined, served: false };
   }
 
   const cumulative = canaryCumulative(normal, ctx);
@@ -490,99 +557,177 @@ export function compileGroup(
           ...normal.filter((m) => m.spec.weight !== undefined),
           ...normal.filter((m) => m.spec.weight === undefined),
         ];
-  const routes: MemberRoute[] = [];
-  const shares: number[] = [];
-  const cum: number[] = [];
+  const routes: MemberRoute[] = new Array(ordered.length);
+  const shares: number[] = new Array(ordered.length);
   let prev = 0;
   for (let i = 0; i < ordered.length; i++) {
     const mr = memberRoute(ordered[i]!, ctx);
-    const c = cumulative[i]!;
     if (!mr) return undefined;
-    routes.push(mr);
-    shares.push(c - prev);
-    cum.push(c);
+    const c = cumulative[i]!;
+    routes[i] = mr;
+    shares[i] = c - prev;
     prev = c;
   }
-  let mirrors: IRMirror[] = [];
+  let mirrors: IRMirror[] = EMPTY_LIST;
   const shadow = shadows[0];
   if (shadow) {
     const cluster = memberCluster(shadow, ctx, 'shadow');
     if (cluster) mirrors = [{ cluster, percent: shadow.spec.weight ?? 100 }];
   }
 
-  const sig = (mr: MemberRoute) => stableStringify(mr.attrs);
-  const firstSig = routes.length === 1 ? '' : sig(routes[0]!);
-  const sameAttrs = routes.length === 1 || routes.every((r, i) => i === 0 || sig(r) === firstSig);
-  const out: IRRoute[] = [];
-  const build = (members: MemberRoute[], weights: number[], name: string, fraction?: number): IRRoute => {
-    const first = members[0]!;
-    const a = first.attrs;
-    const sameHostRewrite = members.every((m) => m.hostRewrite === first.hostRewrite);
-    const firstAdd = members.length === 1 ? '' : stableStringify(first.addRequest);
-    const sameAdd = members.length === 1 || members.every((m) => stableStringify(m.addRequest) === firstAdd);
-    // Objects are built key by key in sorted order (no conditional spreads: this is the hot path,
-    // and sorted keys let stableStringify use native JSON).
-    const clusters: IRWeightedCluster[] = members.map((m, i) => {
-      const c = { cluster: m.cluster } as IRWeightedCluster;
-      if (!sameHostRewrite && m.hostRewrite) c.hostRewrite = m.hostRewrite;
-      if (!sameAdd && m.addRequest.length > 0) c.requestHeaders = { add: m.addRequest, remove: [] };
-      // Which Mapping contributed a backend matters only when there are several.
-      if (members.length > 1)
-        c.source = { kind: 'Mapping', name: m.info.m.metadata.name, namespace: m.info.m.metadata.namespace };
-      c.weight = weights[i]!;
-      return c;
-    });
-    const action = { autoHostRewrite: a.autoHostRewrite, clusters, grpc: a.grpc } as IRRouteActionForward;
-    if (a.hashPolicy) action.hashPolicy = a.hashPolicy;
-    if (sameHostRewrite && first.hostRewrite) action.hostRewrite = first.hostRewrite;
-    action.idleTimeoutMs = a.idleTimeoutMs;
-    action.kind = 'forward';
-    action.mirrors = mirrors;
-    action.priority = a.priority;
-    if (a.retry) action.retry = a.retry;
-    if (a.rewrite) action.rewrite = a.rewrite;
-    action.timeoutMs = a.timeoutMs;
-    action.upgrades = a.upgrades;
-    const match = { caseSensitive: a.caseSensitive } as IRRoute['match'];
-    if (fraction !== undefined) match.fraction = fraction;
-    match.headers = headers;
-    match.path = first.info.path;
-    match.queryParams = queryParams;
-    const route = {
-      action,
-      auth: {
-        bypassExtAuthz: a.bypass,
-        contextExtensions: a.contextExtensions,
-        jwtOptional: false,
-        jwtProviders: [],
-      },
-      authorizationPolicies: [],
-    } as unknown as IRRoute;
-    if (a.cors) route.cors = a.cors;
-    route.group = groupId;
-    if (a.localRateLimit) route.localRateLimit = a.localRateLimit;
-    route.match = match;
-    route.name = name;
-    route.rateLimits = rateLimits;
-    route.requestHeaders = { add: sameAdd ? first.addRequest : [], remove: a.removeRequest };
-    route.responseHeaders = a.responseHeaders;
-    route.sources = sources;
-    route.statsName = statsName(
-      fraction === undefined && !name.includes('#') ? name : name.replace(/#\d+$/, ''),
-    );
-    return route;
-  };
+  const group: GroupData = { groupId, headers, mirrors, queryParams, rateLimits, sources };
   const groupName = primary.key;
+  const out: IRRoute[] = [];
+  let sameAttrs = true;
+  for (let i = 1; i < routes.length && sameAttrs; i++)
+    sameAttrs = sameRouteAttrs(routes[0]!.attrs, routes[i]!.attrs);
   if (sameAttrs) {
-    out.push(build(routes, shares, groupName));
+    out.push(buildRoute(group, routes, shares, groupName, undefined));
   } else {
     // Members differ in route attributes: one route each, selected by a shared random draw
     // against cumulative fractions (Envoy runtime_fraction semantics).
-    routes.forEach((mr, i) => {
-      if (shares[i] === 0) return;
-      const last = i === routes.length - 1 || cum[i] === 100;
-      out.push(build([mr], [100], `${groupName}#${i}`, last ? undefined : cum[i]));
-    });
+    for (let i = 0; i < routes.length; i++) {
+      if (shares[i] === 0) continue;
+      const last = i === routes.length - 1 || cumulative[i] === 100;
+      out.push(
+        buildRoute(group, [routes[i]!], ONE_HUNDRED, `${groupName}#${i}`, last ? undefined : cumulative[i]),
+      );
+    }
   }
-  return { groupId, primary, members, routeWeight: primary.routeWeight, routes: out };
+  return { groupId, primary, members, routes: out, hostId: undefined, served: false };
+}
+
+/** What every route of one group shares. */
+interface GroupData {
+  groupId: string;
+  headers: IRHeaderMatch[];
+  mirrors: IRMirror[];
+  queryParams: IRQueryMatch[];
+  rateLimits: IRRateLimitAction[];
+  sources: Array<{ kind: string; name: string; namespace: string }>;
+}
+
+/** Weights of a route with one backend (read only). */
+const ONE_HUNDRED: readonly number[] = [100];
+const NO_MEMBERS: MappingInfo[] = [];
+
+/** Equal JSON (what a stableStringify comparison says), without serialising the common cases. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (Array.isArray(a) && Array.isArray(b) && a.length === 0 && b.length === 0) return true;
+  return stableStringify(a) === stableStringify(b);
+}
+
+/** Field-wise `stableStringify(a) === stableStringify(b)` for members' route attributes. */
+function sameRouteAttrs(a: MemberRoute['attrs'], b: MemberRoute['attrs']): boolean {
+  return (
+    sameJson(a.autoHostRewrite, b.autoHostRewrite) &&
+    sameJson(a.bypass, b.bypass) &&
+    sameJson(a.caseSensitive, b.caseSensitive) &&
+    sameJson(a.grpc, b.grpc) &&
+    sameJson(a.idleTimeoutMs, b.idleTimeoutMs) &&
+    sameJson(a.priority, b.priority) &&
+    sameJson(a.timeoutMs, b.timeoutMs) &&
+    sameJson(a.upgrades, b.upgrades) &&
+    sameJson(a.removeRequest, b.removeRequest) &&
+    sameJson(a.responseHeaders, b.responseHeaders) &&
+    sameJson(a.contextExtensions, b.contextExtensions) &&
+    sameJson(a.cors, b.cors) &&
+    sameJson(a.hashPolicy, b.hashPolicy) &&
+    sameJson(a.localRateLimit, b.localRateLimit) &&
+    sameJson(a.retry, b.retry) &&
+    sameJson(a.rewrite, b.rewrite)
+  );
+}
+
+/**
+ * One route for `members` (one weighted backend each). Objects are built key by key in sorted
+ * order (no conditional spreads: this is the hot path, and sorted keys let stableStringify use
+ * native JSON).
+ */
+function buildRoute(
+  g: GroupData,
+  members: MemberRoute[],
+  weights: readonly number[],
+  name: string,
+  fraction: number | undefined,
+): IRRoute {
+  const first = members[0]!;
+  const a = first.attrs;
+  const n = members.length;
+  let sameHostRewrite = true;
+  let sameAdd = true;
+  if (n > 1) {
+    const firstAdd = stableStringify(first.addRequest);
+    for (let i = 1; i < n; i++) {
+      const m = members[i]!;
+      if (m.hostRewrite !== first.hostRewrite) sameHostRewrite = false;
+      if (sameAdd && !sameJsonText(m.addRequest, firstAdd)) sameAdd = false;
+    }
+  }
+  const clusters: IRWeightedCluster[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = members[i]!;
+    const c = { cluster: m.cluster } as IRWeightedCluster;
+    if (!sameHostRewrite && m.hostRewrite) c.hostRewrite = m.hostRewrite;
+    if (!sameAdd && m.addRequest.length > 0) c.requestHeaders = { add: m.addRequest, remove: [] };
+    // Which Mapping contributed a backend matters only when there are several.
+    if (n > 1) {
+      const md = m.info.m.metadata;
+      c.source = { kind: 'Mapping', name: md.name, namespace: md.namespace };
+    }
+    c.weight = weights[i]!;
+    clusters[i] = c;
+  }
+  const action = { autoHostRewrite: a.autoHostRewrite, clusters, grpc: a.grpc } as IRRouteActionForward;
+  if (a.hashPolicy) action.hashPolicy = a.hashPolicy;
+  if (sameHostRewrite && first.hostRewrite) action.hostRewrite = first.hostRewrite;
+  action.idleTimeoutMs = a.idleTimeoutMs;
+  action.kind = 'forward';
+  action.mirrors = g.mirrors;
+  action.priority = a.priority;
+  if (a.retry) action.retry = a.retry;
+  if (a.rewrite) action.rewrite = a.rewrite;
+  action.timeoutMs = a.timeoutMs;
+  action.upgrades = a.upgrades;
+  const match = { caseSensitive: a.caseSensitive } as IRRoute['match'];
+  if (fraction !== undefined) match.fraction = fraction;
+  match.headers = g.headers;
+  match.path = first.info.path;
+  match.queryParams = g.queryParams;
+  const route = {
+    action,
+    auth:
+      a.contextExtensions === EMPTY_EXTENSIONS
+        ? a.bypass
+          ? BYPASS_AUTH
+          : PLAIN_AUTH
+        : {
+            bypassExtAuthz: a.bypass,
+            contextExtensions: a.contextExtensions,
+            jwtOptional: false,
+            jwtProviders: EMPTY_LIST,
+          },
+    authorizationPolicies: EMPTY_LIST,
+  } as unknown as IRRoute;
+  if (a.cors) route.cors = a.cors;
+  route.group = g.groupId;
+  if (a.localRateLimit) route.localRateLimit = a.localRateLimit;
+  route.match = match;
+  route.name = name;
+  route.rateLimits = g.rateLimits;
+  const add = sameAdd ? first.addRequest : EMPTY_LIST;
+  route.requestHeaders =
+    add.length === 0 && a.removeRequest.length === 0 ? NO_HEADER_OPS : { add, remove: a.removeRequest };
+  route.responseHeaders = a.responseHeaders;
+  route.sources = g.sources;
+  route.statsName = statsName(
+    fraction === undefined && !name.includes('#') ? name : name.replace(/#\d+$/, ''),
+  );
+  return route;
+}
+
+function sameJsonText(list: IRHeaderValue[], text: string): boolean {
+  return list.length === 0 ? text === '[]' : stableStringify(list) === text;
 }

@@ -1,4 +1,4 @@
-import type { IRListener, IRListenerTls, IRRoute, IRVirtualHost } from '../ir/types.js';
+import type { IRHeaderMatch, IRListener, IRListenerTls, IRRoute, IRVirtualHost } from '../ir/types.js';
 import type { Host } from '../model/host.js';
 import type { Listener } from '../model/listener.js';
 import type { Mapping } from '../model/mapping.js';
@@ -6,7 +6,7 @@ import type { TLSContext } from '../model/tls-context.js';
 import { hostGlobCovers, hostGlobsOverlap, hostMatches } from '../util/globs.js';
 import type { CompileContext } from './context.js';
 import type { CompiledGroup } from './groups.js';
-import { authorityMatcher } from './mapping-info.js';
+import { authorityMatcher, type MappingInfo } from './mapping-info.js';
 import { kubernetesSecret, tlsContextSecrets } from './secrets.js';
 
 /** A Host with its TLS and insecure policy resolved. */
@@ -120,26 +120,168 @@ export function hostInfos(hosts: Host[], ctx: CompileContext): HostInfo[] {
   });
 }
 
-/** Emissary 2.x strict attachment (`irhost.py::matches_httpgroup`). */
-export function hostAttaches(host: HostInfo, group: CompiledGroup): boolean {
+/**
+ * Per-compile answers to "does Host glob X overlap / cover Mapping hostname Y", indexed by a
+ * small id per distinct Mapping hostname: thousands of groups share a few hundred hostnames, so
+ * each pair is decided once and looked up by array index afterwards.
+ */
+export class HostMatchCache {
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly overlapTables = new Map<string, Array<boolean | undefined>>();
+  private readonly coverTables = new Map<string, Array<boolean | undefined>>();
+
+  /** The id of a group's primary hostname (-1 when it has none), computed once per group. */
+  idOf(group: CompiledGroup): number {
+    if (group.hostId !== undefined) return group.hostId;
+    const host = group.primary.host;
+    let id = -1;
+    if (host !== undefined) {
+      const known = this.ids.get(host);
+      if (known !== undefined) id = known;
+      else {
+        id = this.names.length;
+        this.names.push(host);
+        this.ids.set(host, id);
+      }
+    }
+    group.hostId = id;
+    return id;
+  }
+
+  private readonly authorities: Array<IRHeaderMatch | null | undefined> = [];
+
+  /**
+   * The :authority matcher of a (non-regex) hostname, shared (frozen) by every route copy that
+   * needs it.
+   */
+  authority(id: number, info: MappingInfo): IRHeaderMatch | undefined {
+    let m = this.authorities[id];
+    if (m === undefined) {
+      const built = authorityMatcher(info);
+      if (built) {
+        Object.freeze(built.match);
+        Object.freeze(built);
+      }
+      m = built ?? null;
+      this.authorities[id] = m;
+    }
+    return m ?? undefined;
+  }
+
+  /** `hostGlobsOverlap(hostGlob, <hostname of id>)`. */
+  overlaps(hostGlob: string, id: number): boolean {
+    return this.overlapsIn(this.table(this.overlapTables, hostGlob), hostGlob, id);
+  }
+
+  /** Answers for one Host glob, to look up without a map access per group. */
+  overlapTable(hostGlob: string): Array<boolean | undefined> {
+    return this.table(this.overlapTables, hostGlob);
+  }
+
+  overlapsIn(table: Array<boolean | undefined>, hostGlob: string, id: number): boolean {
+    let r = table[id];
+    if (r === undefined) {
+      r = hostGlobsOverlap(hostGlob, this.names[id]!);
+      table[id] = r;
+    }
+    return r;
+  }
+
+  /** Answers for one virtual-host domain (see {@link covers}). */
+  coverTable(domain: string): Array<boolean | undefined> {
+    return this.table(this.coverTables, domain);
+  }
+
+  /** `hostGlobCovers(<hostname of id>, domain)`. */
+  covers(id: number, domain: string, table = this.coverTable(domain)): boolean {
+    let r = table[id];
+    if (r === undefined) {
+      r = hostGlobCovers(this.names[id]!, domain);
+      table[id] = r;
+    }
+    return r;
+  }
+
+  private table(tables: Map<string, Array<boolean | undefined>>, key: string): Array<boolean | undefined> {
+    let table = tables.get(key);
+    if (table === undefined) {
+      table = [];
+      tables.set(key, table);
+    }
+    return table;
+  }
+}
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Emissary 2.x strict attachment (`irhost.py::matches_httpgroup`). `table` is
+ * `cache.overlapTable(host.hostname)`, when the caller already has it.
+ */
+export function hostAttaches(
+  host: HostInfo,
+  group: CompiledGroup,
+  cache = new HostMatchCache(),
+  table = cache.overlapTable(host.hostname),
+): boolean {
   const p = group.primary;
   if (p.hostRegex) return true;
-  const labels = p.m.metadata.labels ?? {};
-  if (host.matchLabels && p.host !== undefined)
-    return labelsMatch(host.matchLabels, labels) && hostGlobsOverlap(host.hostname, p.host);
-  if (host.matchLabels) return labelsMatch(host.matchLabels, labels);
-  if (p.host !== undefined) return hostGlobsOverlap(host.hostname, p.host);
+  if (host.matchLabels) {
+    if (!labelsMatch(host.matchLabels, p.m.metadata.labels ?? NO_LABELS)) return false;
+    return p.host === undefined || cache.overlapsIn(table, host.hostname, cache.idOf(group));
+  }
+  if (p.host !== undefined) return cache.overlapsIn(table, host.hostname, cache.idOf(group));
   return false;
 }
 
 /** Routes of a group as served under `domain`: adds the :authority matcher unless redundant. */
-function routesFor(group: CompiledGroup, domain: string): IRRoute[] {
+function routesFor(
+  group: CompiledGroup,
+  domain: string,
+  cache: HostMatchCache,
+  coverTable: Array<boolean | undefined>,
+): IRRoute[] {
   const p = group.primary;
   if (p.host === undefined) return group.routes;
-  if (!p.hostRegex && hostGlobCovers(p.host, domain)) return group.routes;
-  const auth = authorityMatcher(p);
+  if (!p.hostRegex && cache.covers(cache.idOf(group), domain, coverTable)) return group.routes;
+  const auth = p.hostRegex ? authorityMatcher(p) : cache.authority(cache.idOf(group), p);
   if (!auth) return group.routes;
-  return group.routes.map((r) => ({ ...r, match: { ...r.match, headers: [auth, ...r.match.headers] } }));
+  const out: IRRoute[] = new Array(group.routes.length);
+  for (let i = 0; i < out.length; i++) out[i] = withAuthority(group.routes[i]!, auth);
+  return out;
+}
+
+/**
+ * A copy of `r` whose match starts with `auth`: `{ ...r, match: { ...r.match, headers } }` built
+ * key by key. Routes only come from compileGroup, whose key order (sorted) this repeats.
+ */
+function withAuthority(r: IRRoute, auth: IRHeaderMatch): IRRoute {
+  const m = r.match;
+  const headers: IRHeaderMatch[] = new Array(m.headers.length + 1);
+  headers[0] = auth;
+  for (let i = 0; i < m.headers.length; i++) headers[i + 1] = m.headers[i]!;
+  const match = { caseSensitive: m.caseSensitive } as IRRoute['match'];
+  if (m.fraction !== undefined) match.fraction = m.fraction;
+  match.headers = headers;
+  match.path = m.path;
+  match.queryParams = m.queryParams;
+  const out = {
+    action: r.action,
+    auth: r.auth,
+    authorizationPolicies: r.authorizationPolicies,
+  } as IRRoute;
+  if (r.cors !== undefined) out.cors = r.cors;
+  out.group = r.group;
+  if (r.localRateLimit !== undefined) out.localRateLimit = r.localRateLimit;
+  out.match = match;
+  out.name = r.name;
+  out.rateLimits = r.rateLimits;
+  out.requestHeaders = r.requestHeaders;
+  out.responseHeaders = r.responseHeaders;
+  out.sources = r.sources;
+  out.statsName = r.statsName;
+  return out;
 }
 
 function isGenerated(h: Host): boolean {
@@ -160,6 +302,7 @@ function buildVirtualHosts(
   hosts: HostInfo[],
   groups: CompiledGroup[],
   ctx: CompileContext,
+  cache: HostMatchCache,
 ): IRVirtualHost[] {
   const byDomain = new Map<string, HostInfo>();
   for (const h of hosts) {
@@ -184,14 +327,32 @@ function buildVirtualHosts(
   return domains.map((domain) => {
     const h = byDomain.get(domain)!;
     const routes: IRRoute[] = [];
-    for (const g of groups) if (hostAttaches(h, g)) routes.push(...routesFor(g, domain));
+    const overlapTable = cache.overlapTable(h.hostname);
+    const coverTable = cache.coverTable(domain);
+    for (let j = 0; j < groups.length; j++) {
+      const g = groups[j]!;
+      if (!hostAttaches(h, g, cache, overlapTable)) continue;
+      g.served = true;
+      const list = routesFor(g, domain, cache, coverTable);
+      for (let i = 0; i < list.length; i++) routes.push(list[i]!);
+    }
     return { domains: [domain], insecure: h.insecure, name: `${listenerName}/${domain}`, routes };
   });
 }
 
-function defaultVirtualHost(listenerName: string, groups: CompiledGroup[]): IRVirtualHost {
+function defaultVirtualHost(
+  listenerName: string,
+  groups: CompiledGroup[],
+  cache: HostMatchCache,
+): IRVirtualHost {
   const routes: IRRoute[] = [];
-  for (const g of groups) routes.push(...routesFor(g, '*'));
+  const coverTable = cache.coverTable('*');
+  for (let j = 0; j < groups.length; j++) {
+    const g = groups[j]!;
+    g.served = true;
+    const list = routesFor(g, '*', cache, coverTable);
+    for (let i = 0; i < list.length; i++) routes.push(list[i]!);
+  }
   return { domains: ['*'], insecure: 'route', name: `${listenerName}/*`, routes };
 }
 
@@ -233,6 +394,7 @@ export function buildListeners(
   hosts: HostInfo[],
   groups: CompiledGroup[],
   ctx: CompileContext,
+  cache: HostMatchCache = new HostMatchCache(),
 ): IRListener[] {
   const out: IRListener[] = [];
   if (listeners.length === 0) {
@@ -245,8 +407,8 @@ export function buildListeners(
       statsPrefix: 'ingress-http',
       virtualHosts:
         hosts.length === 0
-          ? [defaultVirtualHost('listener-8080', groups)]
-          : buildVirtualHosts('listener-8080', hosts, groups, ctx),
+          ? [defaultVirtualHost('listener-8080', groups, cache)]
+          : buildVirtualHosts('listener-8080', hosts, groups, ctx, cache),
       tls: [],
     };
     out.push(sortedListener(http));
@@ -260,7 +422,7 @@ export function buildListeners(
           protocol: 'https',
           securityModel: 'XFP',
           statsPrefix: 'ingress-https',
-          virtualHosts: buildVirtualHosts('listener-8443', tlsHosts, groups, ctx),
+          virtualHosts: buildVirtualHosts('listener-8443', tlsHosts, groups, ctx, cache),
           tls: listenerTls(tlsHosts),
         }),
       );
@@ -303,7 +465,9 @@ export function buildListeners(
     let tls: IRListenerTls[] = [];
     if (protocol === 'http') {
       virtualHosts =
-        hosts.length === 0 ? [defaultVirtualHost(name, groups)] : buildVirtualHosts(name, bound, groups, ctx);
+        hosts.length === 0
+          ? [defaultVirtualHost(name, groups, cache)]
+          : buildVirtualHosts(name, bound, groups, ctx, cache);
     } else if (protocol === 'https') {
       const tlsHosts = bound.filter((h) => h.tls);
       if (tlsHosts.length === 0)
@@ -314,7 +478,7 @@ export function buildListeners(
           'warning',
           'https-without-hosts',
         );
-      virtualHosts = buildVirtualHosts(name, tlsHosts, groups, ctx);
+      virtualHosts = buildVirtualHosts(name, tlsHosts, groups, ctx, cache);
       tls = listenerTls(tlsHosts);
     }
     out.push(

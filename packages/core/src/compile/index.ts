@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { sealIR } from '../ir/defaults.js';
-import type { GatewayIR, IRCluster, IRFilters, IRRoute } from '../ir/types.js';
+import type { GatewayIR, IRCluster, IRFilters, IRRoute, IRTcpRoute } from '../ir/types.js';
 import type { LoadOptions } from '../load/context.js';
 import { loadYaml } from '../load/index.js';
 import { normalizeLabels } from '../load/labels.js';
@@ -26,8 +26,8 @@ import {
   pickOne,
 } from './filters.js';
 import { type CompiledGroup, compileGroup } from './groups.js';
-import { buildListeners, hostAttaches, hostInfos, selectingHosts } from './hosts.js';
-import { compareWeights, type MappingInfo, mappingInfo } from './mapping-info.js';
+import { buildListeners, HostMatchCache, hostAttaches, hostInfos, selectingHosts } from './hosts.js';
+import { compareWeights, type MappingInfo, mappingInfo, routeWeight, sha1Hex } from './mapping-info.js';
 import { settingsFromModule } from './settings.js';
 import { compileTcp } from './tcp.js';
 
@@ -39,18 +39,49 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
 }
 
-/** Sorts resources by namespace/name (keys computed once per resource). */
-function sortByName<T extends Resource>(list: T[]): T[] {
-  const keyed = list.map((r) => ({ r, k: `${r.metadata.namespace}/${r.metadata.name}` }));
-  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  return keyed.map((x) => x.r);
+/**
+ * Sorts resources by namespace/name (keys computed once per resource); `sortedKeys`, when
+ * given, receives the keys in the sorted order.
+ */
+function sortByName<T extends Resource>(list: T[], sortedKeys?: string[]): T[] {
+  const keys = new Array<string>(list.length);
+  const byKey = new Map<string, T>();
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
+    const k = `${r.metadata.namespace}/${r.metadata.name}`;
+    keys[i] = k;
+    byKey.set(k, r);
+  }
+  const out = new Array<T>(list.length);
+  if (byKey.size === list.length) {
+    // Unique keys (the usual case): the default sort (UTF-16 code units, no comparator calls)
+    // orders strings exactly as `<` does.
+    keys.sort();
+    for (let i = 0; i < keys.length; i++) out[i] = byKey.get(keys[i]!)!;
+    if (sortedKeys) for (let i = 0; i < keys.length; i++) sortedKeys[i] = keys[i]!;
+    return out;
+  }
+  // Equal keys keep their input order (a stable sort).
+  const order = new Array<number>(list.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => {
+    const x = keys[a]!;
+    const y = keys[b]!;
+    return x < y ? -1 : x > y ? 1 : a - b;
+  });
+  for (let i = 0; i < order.length; i++) {
+    out[i] = list[order[i]!]!;
+    if (sortedKeys) sortedKeys[i] = keys[order[i]!]!;
+  }
+  return out;
 }
 
 function ambassadorIds(r: Resource): string[] {
   const id = (r.spec as { ambassadorId?: string | string[] }).ambassadorId;
-  if (id === undefined) return ['default'];
+  if (id === undefined) return DEFAULT_IDS;
   return Array.isArray(id) ? id : [id];
 }
+const DEFAULT_IDS: string[] = Object.freeze(['default']) as unknown as string[];
 
 /**
  * Compiles resources to one {@link GatewayIR} with Emissary's routing semantics (see
@@ -115,12 +146,14 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     return true;
   });
   const byKind = new Map<string, Resource[]>();
-  for (const r of active) {
+  for (let i = 0; i < active.length; i++) {
+    const r = active[i]!;
     const list = byKind.get(r.kind);
     if (list) list.push(r);
     else byKind.set(r.kind, [r]);
   }
-  for (const [k, list] of byKind) byKind.set(k, sortByName(list));
+  const mappingKeys: string[] = [];
+  for (const [k, list] of byKind) byKind.set(k, sortByName(list, k === 'Mapping' ? mappingKeys : undefined));
   const of = <K extends Resource['kind']>(kind: K) =>
     (byKind.get(kind) ?? []) as Array<Extract<Resource, { kind: K }>>;
 
@@ -162,28 +195,40 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
   }));
   filters.authorization = policies.map((p) => p.ir);
 
-  // Mappings → groups (Map keyed by group id: linear in the number of Mappings).
+  // Mappings → groups (a Map: linear in the number of Mappings).
   const hosts = hostInfos(of('Host') as Host[], ctx);
   const selecting = selectingHosts(hosts);
+  // Grouped by the text the group id hashes (equal text, equal id), so sha1 runs once per group.
   const groups = new Map<string, MappingInfo[]>();
-  for (const m of of('Mapping') as Mapping[]) {
-    const info = mappingInfo(m, moduleConfig, selecting);
-    const list = groups.get(info.groupId);
+  const mappings = of('Mapping') as Mapping[];
+  for (let i = 0; i < mappings.length; i++) {
+    const info = mappingInfo(mappings[i]!, moduleConfig, selecting, mappingKeys[i]!);
+    const list = groups.get(info.groupKey);
     if (list) list.push(info);
-    else groups.set(info.groupId, [info]);
+    else groups.set(info.groupKey, [info]);
   }
+  // Indexed loops in the per-Mapping passes: they run before the JIT has optimised anything on a
+  // cold start, where iterator-based loops cost several times more.
+  const groupLists: MappingInfo[][] = [];
+  for (const [key, members] of groups) {
+    const id = sha1Hex(key);
+    for (let i = 0; i < members.length; i++) {
+      members[i]!.groupId = id;
+      // The key text is not needed past grouping: let it die young instead of being copied by
+      // every collection until the end of the compile.
+      members[i]!.groupKey = '';
+    }
+    groupLists.push(members);
+  }
+  groups.clear();
   const labelDefaults = moduleLabelDefaults(moduleConfig);
   const compiled: CompiledGroup[] = [];
-  for (const members of groups.values()) {
-    const g = compileGroup(members, ctx, labelDefaults);
+  for (let i = 0; i < groupLists.length; i++) {
+    const g = compileGroup(groupLists[i]!, ctx, labelDefaults);
     if (g) compiled.push(g);
   }
   // Route order: descending route weight (Emissary), ties by group id, so input order never matters.
-  compiled.sort(
-    (a, b) =>
-      compareWeights(b.routeWeight, a.routeWeight) ||
-      (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0),
-  );
+  sortRoutes(compiled);
 
   // Only JwtProviders and AuthorizationPolicies change routes' auth: skip the per-route work without them.
   if (providers.length > 0 || policies.length > 0)
@@ -193,9 +238,15 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
       policies,
     );
 
+  const hostCache = new HostMatchCache();
   if (hosts.length > 0) {
-    for (const g of compiled) {
-      if (!hosts.some((h) => hostAttaches(h, g))) {
+    const tables = hosts.map((h) => hostCache.overlapTable(h.hostname));
+    for (let i = 0; i < compiled.length; i++) {
+      const g = compiled[i]!;
+      let attached = false;
+      for (let j = 0; j < hosts.length && !attached; j++)
+        attached = hostAttaches(hosts[j]!, g, hostCache, tables[j]);
+      if (!attached) {
         ctx.report(
           g.primary.m,
           'spec.hostname',
@@ -209,43 +260,56 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     }
   }
 
-  const listeners = buildListeners(of('Listener') as Listener[], hosts, compiled, ctx);
+  const listeners = buildListeners(of('Listener') as Listener[], hosts, compiled, ctx, hostCache);
   const tcpRoutes = compileTcp(of('TCPMapping') as TCPMapping[], ctx, listeners);
   listeners.sort((a, b) => a.port - b.port);
 
-  // Only clusters something references make it into the IR (e.g. a rejected group's clusters do not).
-  const used = new Set<string>();
-  for (const l of listeners)
-    for (const vh of l.virtualHosts)
-      for (const r of vh.routes) {
-        if (r.action.kind === 'forward') {
-          for (const c of r.action.clusters) used.add(c.cluster);
-          for (const m of r.action.mirrors) used.add(m.cluster);
-        }
-      }
-  for (const t of tcpRoutes) for (const c of t.clusters) used.add(c.cluster);
-  if (filters.extAuthz) used.add(filters.extAuthz.cluster);
-  if (filters.rateLimitService) used.add(filters.rateLimitService.cluster);
-  for (const j of filters.jwt) if (j.jwks.kind === 'remote') used.add(j.jwks.cluster);
+  // Only clusters something references make it into the IR (e.g. a rejected group's clusters do
+  // not). Virtual hosts hold the routes of served groups (or copies with the same actions).
+  let used = new Set<string>();
+  for (let i = 0; i < compiled.length; i++) {
+    const g = compiled[i]!;
+    if (!g.served) continue;
+    // Inlined addRouteClusters: this loop runs once per group, often before the JIT kicks in.
+    for (let k = 0; k < g.routes.length; k++) {
+      const a = g.routes[k]!.action;
+      if (a.kind !== 'forward') continue;
+      for (let j = 0; j < a.clusters.length; j++) used.add(a.clusters[j]!.cluster);
+      for (let j = 0; j < a.mirrors.length; j++) used.add(a.mirrors[j]!.cluster);
+    }
+  }
+  addOtherClusters(used, tcpRoutes, filters);
 
   const rename = shortenClusterNames(used);
   const newName = (n: string) => rename.get(n) ?? n;
-  // Sorted by name: the default sort (UTF-16 code units, no comparator calls) orders strings
-  // exactly as `<` does; names are unique, so sorting the names sorts the clusters.
-  const byName = new Map<string, IRCluster>();
-  for (const n of used) {
-    const c = ctx.clusters.get(n)!.cluster;
-    byName.set(newName(n), rename.has(n) ? { ...c, name: newName(n) } : c);
+  let clusters: IRCluster[];
+  if (rename.size === 0) {
+    // Names are unique: sorting the names sorts the clusters. The default sort (UTF-16 code
+    // units, no comparator calls) orders strings exactly as `<` does.
+    const names = [...used].sort();
+    clusters = new Array(names.length);
+    for (let i = 0; i < names.length; i++) clusters[i] = ctx.clusters.get(names[i]!)!.cluster;
+  } else {
+    const byName = new Map<string, IRCluster>();
+    for (const n of used) {
+      const c = ctx.clusters.get(n)!.cluster;
+      byName.set(newName(n), rename.has(n) ? { ...c, name: newName(n) } : c);
+    }
+    if (byName.size === used.size) clusters = [...byName.keys()].sort().map((name) => byName.get(name)!);
+    else {
+      // A new name equals another cluster's: the stable sort keeps the order in which virtual
+      // hosts reference them, so collect them in exactly that order.
+      used = new Set<string>();
+      for (const l of listeners) for (const vh of l.virtualHosts) addRouteClusters(used, vh.routes);
+      addOtherClusters(used, tcpRoutes, filters);
+      clusters = [...used]
+        .map((n) => {
+          const c = ctx.clusters.get(n)!.cluster;
+          return rename.has(n) ? { ...c, name: newName(n) } : c;
+        })
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
   }
-  const clusters: IRCluster[] =
-    byName.size === used.size
-      ? [...byName.keys()].sort().map((name) => byName.get(name)!)
-      : [...used]
-          .map((n) => {
-            const c = ctx.clusters.get(n)!.cluster;
-            return rename.has(n) ? { ...c, name: newName(n) } : c;
-          })
-          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const finalListeners =
     rename.size === 0
       ? listeners
@@ -286,6 +350,43 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     tcpRoutes: finalTcp,
   });
   return { ir, diagnostics: sortDiagnostics(ctx.diagnostics) };
+}
+
+/**
+ * Sorts groups by descending route weight (Emissary), ties by group id. Uses the precomputed
+ * order keys when every group has them (they compare exactly as the weight lists do).
+ */
+function sortRoutes(compiled: CompiledGroup[]): void {
+  const byId = (a: CompiledGroup, b: CompiledGroup) =>
+    a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0;
+  if (compiled.every((g) => g.primary.orderWeight !== undefined)) {
+    compiled.sort((a, b) => {
+      const x = a.primary;
+      const y = b.primary;
+      if (x.orderWeight !== y.orderWeight) return y.orderWeight! - x.orderWeight!;
+      return y.orderTail < x.orderTail ? -1 : y.orderTail > x.orderTail ? 1 : byId(a, b);
+    });
+    return;
+  }
+  const weights = new Map<CompiledGroup, Array<number | string>>();
+  for (const g of compiled) weights.set(g, routeWeight(g.primary));
+  compiled.sort((a, b) => compareWeights(weights.get(b)!, weights.get(a)!) || byId(a, b));
+}
+
+function addRouteClusters(used: Set<string>, routes: IRRoute[]): void {
+  for (let i = 0; i < routes.length; i++) {
+    const a = routes[i]!.action;
+    if (a.kind !== 'forward') continue;
+    for (let j = 0; j < a.clusters.length; j++) used.add(a.clusters[j]!.cluster);
+    for (let j = 0; j < a.mirrors.length; j++) used.add(a.mirrors[j]!.cluster);
+  }
+}
+
+function addOtherClusters(used: Set<string>, tcpRoutes: IRTcpRoute[], filters: IRFilters): void {
+  for (const t of tcpRoutes) for (const c of t.clusters) used.add(c.cluster);
+  if (filters.extAuthz) used.add(filters.extAuthz.cluster);
+  if (filters.rateLimitService) used.add(filters.rateLimitService.cluster);
+  for (const j of filters.jwt) if (j.jwks.kind === 'remote') used.add(j.jwks.cluster);
 }
 
 function mappingsOf(g: CompiledGroup, route: IRRoute): Mapping[] {

@@ -29,8 +29,13 @@ export interface MappingInfo {
   query: MatchEntry[];
   method?: string;
   precedence: number;
+  /** What the group id hashes: Mappings with equal keys form one group (cleared once grouped). */
+  groupKey: string;
+  /** sha1 hex of `groupKey` (Emissary's group_id), set once per group by the caller. */
   groupId: string;
-  routeWeight: Array<number | string>;
+  /** {@link routeWeight} packed for sorting (see `setRouteOrder`); undefined when it does not fit. */
+  orderWeight: number | undefined;
+  orderTail: string;
 }
 
 /** Fields Module `defaults.httpmapping` may supply (as in Emissary's AllowedKeys with defaults). */
@@ -58,20 +63,29 @@ function entryLength(e: MatchEntry): number {
   return e.name.length + (e.value ?? '*').length + (e.regex ? 1 : 0);
 }
 
+const NO_ENTRIES: MatchEntry[] = Object.freeze([]) as unknown as MatchEntry[];
+
+/** An empty map to read entries of absent match maps from (never written). */
+const NONE: Readonly<Record<string, never>> = Object.freeze({});
+
 /**
  * Resolves a Mapping's match. `hostLabels` returns the matchLabels of Hosts whose
  * mappingSelector selects this Mapping (used in the group id only when it has no host).
+ * `groupId` is left empty: the caller groups Mappings by `groupKey` and hashes once per group.
  */
 export function mappingInfo(
   m: Mapping,
   module: ModuleConfig,
   selectingHosts: (m: Mapping) => Host[],
+  nameKey = `${m.metadata.namespace}/${m.metadata.name}`,
 ): MappingInfo {
   const spec = applyMappingDefaults(m.spec, module);
   const headers: MatchEntry[] = [];
   let host: string | undefined;
   let hostRegex = false;
-  for (const [name, value] of Object.entries(spec.headers ?? {})) {
+  const exactHeaders = spec.headers ?? NONE;
+  for (const name in exactHeaders) {
+    const value = (exactHeaders as Record<string, string | boolean>)[name];
     if (value === true) headers.push({ name, regex: false });
     else {
       // An exact :authority header acts as the host (as in Emissary), unless host/hostname say otherwise.
@@ -82,8 +96,9 @@ export function mappingInfo(
       headers.push({ name, value: String(value), regex: false });
     }
   }
-  for (const [name, value] of Object.entries(spec.regexHeaders ?? {}))
-    headers.push({ name, value, regex: true });
+  const regexHeaders = spec.regexHeaders ?? NONE;
+  for (const name in regexHeaders)
+    headers.push({ name, value: (regexHeaders as Record<string, string>)[name], regex: true });
   if (spec.host !== undefined) {
     host = spec.host;
     hostRegex = spec.hostRegex === true;
@@ -96,11 +111,19 @@ export function mappingInfo(
   if (spec.method !== undefined)
     headers.push({ name: ':method', value: spec.method, regex: spec.methodRegex === true });
 
-  const query: MatchEntry[] = [];
-  for (const [name, value] of Object.entries(spec.queryParameters ?? {}))
+  // Most Mappings match no query parameters: they share one (frozen) empty list.
+  let query: MatchEntry[] = NO_ENTRIES;
+  const exactQuery = spec.queryParameters ?? NONE;
+  for (const name in exactQuery) {
+    const value = (exactQuery as Record<string, string | boolean>)[name];
+    if (query === NO_ENTRIES) query = [];
     query.push(value === true ? { name, regex: false } : { name, value: String(value), regex: false });
-  for (const [name, value] of Object.entries(spec.regexQueryParameters ?? {}))
-    query.push({ name, value, regex: true });
+  }
+  const regexQuery = spec.regexQueryParameters ?? NONE;
+  for (const name in regexQuery) {
+    if (query === NO_ENTRIES) query = [];
+    query.push({ name, value: (regexQuery as Record<string, string>)[name], regex: true });
+  }
 
   const prefix = spec.prefix;
   const path: IRPathMatch = spec.prefixRegex
@@ -114,8 +137,8 @@ export function mappingInfo(
 
   // group_id = sha1("HTTP-" + method + prefix + headers + query [+ Host selector labels] [+ precedence])
   let key = `HTTP-${spec.method || 'GET'}${prefix}`;
-  for (const e of headers) key += e.name + (e.value ?? '');
-  for (const e of query) key += e.name + (e.value ?? '');
+  for (let i = 0; i < headers.length; i++) key += headers[i]!.name + (headers[i]!.value ?? '');
+  for (let i = 0; i < query.length; i++) key += query[i]!.name + (query[i]!.value ?? '');
   if (host === undefined) {
     for (const hostRes of selectingHosts(m)) {
       const labels = (hostRes.spec.mappingSelector ?? hostRes.spec.selector)?.matchLabels ?? {};
@@ -124,24 +147,10 @@ export function mappingInfo(
   }
   if (path.kind === 'segment-prefix') key += '\u0000segment';
   if (precedence !== 0) key += String(precedence);
-  const groupId = sha1Hex(key);
 
-  // Every Mapping carries an :authority entry for ordering ("*" when it names no host).
-  const weighted = authority ? headers : [...headers, { name: ':authority', value: '*', regex: false }];
-  const routeWeight: Array<number | string> = [
-    precedence,
-    prefix.length,
-    weighted.reduce((n, e) => n + entryLength(e), 0),
-    query.reduce((n, e) => n + entryLength(e), 0),
-    prefix,
-    spec.method ?? 'GET',
-    ...weighted.map((e) => `${e.name}-${e.value ?? '*'}`),
-    ...query.map((e) => `${e.name}-${e.value ?? '*'}`),
-  ];
-
-  return {
+  const info: MappingInfo = {
     m,
-    key: `${m.metadata.namespace}/${m.metadata.name}`,
+    key: nameKey,
     spec,
     path,
     caseSensitive: spec.caseSensitive !== false,
@@ -151,14 +160,89 @@ export function mappingInfo(
     query,
     method: spec.method,
     precedence,
-    groupId,
-    routeWeight,
+    groupKey: key,
+    groupId: '',
+    orderWeight: undefined,
+    orderTail: '',
   };
+  setRouteOrder(info);
+  return info;
+}
+
+/** Every Mapping carries an :authority entry for ordering ("*" when it names no host). */
+const ANY_AUTHORITY: MatchEntry = Object.freeze({ name: ':authority', value: '*', regex: false });
+
+function weightedHeaders(info: MappingInfo): MatchEntry[] {
+  return info.host !== undefined ? info.headers : [...info.headers, ANY_AUTHORITY];
+}
+
+/**
+ * Emissary's route weight: `[precedence, len(prefix), len(headers), len(query), prefix, method,
+ * header entries…, query entries…]`, compared element-wise (see {@link compareWeights}).
+ */
+export function routeWeight(info: MappingInfo): Array<number | string> {
+  const weighted = weightedHeaders(info);
+  const prefix = info.spec.prefix;
+  const out: Array<number | string> = [
+    info.precedence,
+    prefix.length,
+    weighted.reduce((n, e) => n + entryLength(e), 0),
+    info.query.reduce((n, e) => n + entryLength(e), 0),
+    prefix,
+    info.spec.method ?? 'GET',
+  ];
+  for (const e of weighted) out.push(`${e.name}-${e.value ?? '*'}`);
+  for (const e of info.query) out.push(`${e.name}-${e.value ?? '*'}`);
+  return out;
+}
+
+/** Bits per length field of the packed order weight; precedence gets the remaining 17. */
+const LENGTH_BITS = 4096;
+const PRECEDENCE_BIAS = 0x10000;
+
+/**
+ * {@link routeWeight} in a form that sorts fast: `orderWeight` packs the four numbers into one
+ * exact integer (below 2^53) and `orderTail` holds the strings, each followed by U+0000, so
+ * comparing (weight, tail) with `-` and `<` orders exactly as {@link compareWeights} orders the
+ * lists. `orderWeight` stays undefined when a number does not fit its field or a string holds
+ * U+0000; such Mappings are ordered with compareWeights.
+ */
+function setRouteOrder(info: MappingInfo): void {
+  const prefix = info.spec.prefix;
+  const method = info.spec.method ?? 'GET';
+  const p = info.precedence;
+  if (!Number.isInteger(p) || p < -PRECEDENCE_BIAS || p >= PRECEDENCE_BIAS) return;
+  let headerLen = 0;
+  let tail = `${prefix}\u0000${method}\u0000`;
+  for (let i = 0; i < info.headers.length; i++) {
+    const e = info.headers[i]!;
+    headerLen += entryLength(e);
+    tail += `${e.name}-${e.value ?? '*'}\u0000`;
+  }
+  if (info.host === undefined) {
+    headerLen += entryLength(ANY_AUTHORITY);
+    tail += ':authority-*\u0000';
+  }
+  let queryLen = 0;
+  for (let i = 0; i < info.query.length; i++) {
+    const e = info.query[i]!;
+    queryLen += entryLength(e);
+    tail += `${e.name}-${e.value ?? '*'}\u0000`;
+  }
+  if (prefix.length >= LENGTH_BITS || headerLen >= LENGTH_BITS || queryLen >= LENGTH_BITS) return;
+  // Each string must end at its separator: one holding U+0000 itself would compare differently.
+  let zeros = 0;
+  for (let i = tail.indexOf('\u0000'); i >= 0; i = tail.indexOf('\u0000', i + 1)) zeros++;
+  if (zeros !== 2 + info.headers.length + (info.host === undefined ? 1 : 0) + info.query.length) return;
+  info.orderWeight =
+    (((p + PRECEDENCE_BIAS) * LENGTH_BITS + prefix.length) * LENGTH_BITS + headerLen) * LENGTH_BITS +
+    queryLen;
+  info.orderTail = tail;
 }
 
 const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 /** sha1 hex of a string (Node's one-shot `crypto.hash` when available: much cheaper per call). */
-function sha1Hex(s: string): string {
+export function sha1Hex(s: string): string {
   return oneShot ? oneShot('sha1', s, 'hex') : crypto.createHash('sha1').update(s).digest('hex');
 }
 
@@ -187,7 +271,8 @@ function valueMatch(e: MatchEntry, ignoreCase: boolean): IRStringMatch | undefin
 /** Header matchers excluding :authority (which depends on the virtual host). */
 export function headerMatchers(info: MappingInfo): IRHeaderMatch[] {
   const out: IRHeaderMatch[] = [];
-  for (const e of info.headers) {
+  for (let i = 0; i < info.headers.length; i++) {
+    const e = info.headers[i]!;
     if (e.name === ':authority') continue;
     const match = valueMatch(e, false);
     out.push(match ? { match, name: e.name.toLowerCase() } : { name: e.name.toLowerCase() });
@@ -196,6 +281,7 @@ export function headerMatchers(info: MappingInfo): IRHeaderMatch[] {
 }
 
 export function queryMatchers(info: MappingInfo): IRQueryMatch[] {
+  if (info.query.length === 0) return NO_ENTRIES as unknown as IRQueryMatch[];
   return info.query.map((e) => {
     const match = valueMatch(e, false);
     return match ? { match, name: e.name } : { name: e.name };

@@ -43,7 +43,9 @@ export function loadConfigAnnotation(obj: Record<string, unknown>, ctx: DocConte
   const parent: ParentInfo = { namespace, labels, describe: `${kind} ${namespace}/${carrierName}` };
   const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [];
-  const inner: DocContext = { ...ctx, locate: () => ctx.locate?.(path) };
+  // The loader reuses one context for every document: keep this document's locator, not `ctx`.
+  const carrierLocate = ctx.locate;
+  const inner: DocContext = { ...ctx, locate: () => carrierLocate?.(path) };
   let i = 0;
   for (const doc of list) {
     i++;

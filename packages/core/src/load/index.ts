@@ -1,12 +1,12 @@
 import { LineCounter, parseAllDocuments, parseDocument } from 'yaml';
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import type { Resource } from '../model/resource.js';
 import { loadConfigAnnotation } from './annotations.js';
 import type { DocContext, LoadOptions, LoadResult } from './context.js';
-import { fastParseDocument } from './fast-yaml.js';
+import { RangeParser } from './fast-yaml.js';
 import { loadIngress } from './ingress.js';
 import { loadObject, registerForeignLoaders } from './objects.js';
-import { lazyLocator, splitDocuments, withFile } from './yaml-text.js';
+import { documentRanges, rangeLocator, withFile } from './yaml-text.js';
 
 export type { LoadOptions, LoadResult } from './context.js';
 
@@ -73,16 +73,9 @@ export function loadYaml(text: string, opts?: LoadOptions): LoadResult {
         return { resources, diagnostics };
       }
     }
-    const chunks = splitDocuments(text);
-    if (chunks) {
-      let index = 0;
-      for (const chunk of chunks) {
-        index++;
-        loadChunk(chunk.text, chunk.line, index, base, opts);
-      }
-    } else {
-      loadWholeStream(text, base, opts);
-    }
+    const ranges = documentRanges(text);
+    if (ranges) loadRanges(text, ranges, base, opts);
+    else loadWholeStream(text, base, opts);
   } catch (err) {
     diagnostics.push(streamError(base, 1, 1, `internal error while loading: ${(err as Error).message}`));
   }
@@ -100,51 +93,76 @@ function streamError(base: DocContext, line: number, column: number, message: st
   };
 }
 
-function loadChunk(
+/** Loads each document range of a stream (see {@link documentRanges}) in place. */
+function loadRanges(text: string, ranges: number[], base: DocContext, opts?: LoadOptions): void {
+  const parser = new RangeParser(text);
+  // One context for every document: loaders copy what they keep out of it.
+  const ctx: DocContext = { ...base, source: undefined, locate: undefined };
+  let line = 1;
+  let index = 0;
+  for (let k = 0; k < ranges.length; k += 2) {
+    const start = ranges[k]!;
+    const end = ranges[k + 1]!;
+    let newlines = 0;
+    if (end > start) {
+      index++;
+      newlines = loadRange(text, start, end, line, index, ctx, parser, opts);
+    }
+    line += newlines + 1; // the range's lines and the marker line after it
+  }
+}
+
+/** Loads the document `text[start, end)` starting on line `firstLine`; returns its newline count. */
+function loadRange(
   text: string,
+  start: number,
+  end: number,
   firstLine: number,
   index: number,
-  base: DocContext,
+  ctx: DocContext,
+  parser: RangeParser,
   opts?: LoadOptions,
-): void {
-  const ctx: DocContext = { ...base, index, source: withFile({ line: firstLine, column: 1 }, opts?.file) };
-  ctx.locate = lazyLocator({ text, line: firstLine }, opts?.file);
+): number {
+  ctx.index = index;
+  ctx.locate = rangeLocator(text, start, end, firstLine, opts?.file);
   // Fast path for the plain YAML subset manifests use; anything else goes through `yaml`.
-  const fast = fastParseDocument(text);
+  const fast = parser.parse(start, end);
   if (fast) {
-    const at = firstContent(text);
-    ctx.source = withFile({ line: firstLine + at.line, column: at.column }, opts?.file);
+    ctx.source = firstContent(text, start, end, firstLine, opts?.file);
     loadObject(fast.value, ctx);
-    return;
+    return fast.newlines;
   }
+  ctx.source = withFile({ line: firstLine, column: 1 }, opts?.file);
+  const chunk = text.slice(start, end);
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const doc = parseDocument(chunk, { lineCounter: lc, prettyErrors: false });
+  const newlines = countNewlines(text, start, end);
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const pos = lc.linePos(err.pos[0]);
-    base.diagnostics.push({
-      resource: { kind: '<document>', namespace: base.defaultNamespace, name: `document-${index}` },
+    ctx.diagnostics.push({
+      resource: { kind: '<document>', namespace: ctx.defaultNamespace, name: `document-${index}` },
       path: '',
       message: `invalid YAML: ${err.message.split('\n')[0]}`,
       severity: 'error',
       code: 'yaml-syntax',
       source: withFile({ line: firstLine + pos.line - 1, column: pos.col }, opts?.file),
     });
-    return;
+    return newlines;
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    base.diagnostics.push({
-      resource: { kind: '<document>', namespace: base.defaultNamespace, name: `document-${index}` },
+    ctx.diagnostics.push({
+      resource: { kind: '<document>', namespace: ctx.defaultNamespace, name: `document-${index}` },
       path: '',
       message: `invalid YAML: ${(err as Error).message}`,
       severity: 'error',
       code: 'yaml-syntax',
       source: ctx.source,
     });
-    return;
+    return newlines;
   }
   // Position of the document's first content (skip leading comments and blank lines).
   const contentsStart = doc.contents?.range?.[0];
@@ -153,22 +171,36 @@ function loadChunk(
     ctx.source = withFile({ line: firstLine + pos.line - 1, column: pos.col }, opts?.file);
   }
   loadObject(value, ctx);
+  return newlines;
 }
 
-/** Zero-based line offset and 1-based column of the first non-blank, non-comment line. */
-function firstContent(text: string): { line: number; column: number } {
+function countNewlines(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', start); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Where the first non-blank, non-comment line of `text[start, end)` starts (else its first line). */
+function firstContent(
+  text: string,
+  start: number,
+  end: number,
+  firstLine: number,
+  file: string | undefined,
+): SourceLocation {
   let line = 0;
-  let pos = 0;
-  while (pos < text.length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
+  let pos = start;
+  while (pos < end) {
+    let lineEnd = text.indexOf('\n', pos);
+    if (lineEnd < 0 || lineEnd > end) lineEnd = end;
     let i = pos;
-    while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 13)) i++;
-    if (i < end && text.charCodeAt(i) !== 35) return { line, column: i - pos + 1 };
-    pos = end + 1;
+    while (i < lineEnd && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 13)) i++;
+    if (i < lineEnd && text.charCodeAt(i) !== 35)
+      return withFile({ line: firstLine + line, column: i - pos + 1 }, file);
+    pos = lineEnd + 1;
     line++;
   }
-  return { line: 0, column: 1 };
+  return withFile({ line: firstLine, column: 1 }, file);
 }
 
 function loadWholeStream(text: string, base: DocContext, opts?: LoadOptions): void {

@@ -83,13 +83,13 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
     );
     return;
   }
-  const ref = refOf(raw, ctx);
+  // The resource reference is built only for a diagnostic.
   const apiVersion = raw.apiVersion;
   const kind = raw.kind;
   if (typeof kind !== 'string' || kind === '') {
     pushDiag(
       ctx,
-      ref,
+      refOf(raw, ctx),
       'kind',
       `missing kind (expected e.g. Mapping), got ${describeValue(kind)}`,
       'error',
@@ -100,7 +100,7 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
   if (typeof apiVersion !== 'string' || apiVersion === '') {
     pushDiag(
       ctx,
-      ref,
+      refOf(raw, ctx),
       'apiVersion',
       `missing apiVersion (expected e.g. ${AMBASSADOR_API_VERSION}), got ${describeValue(apiVersion)}`,
       'error',
@@ -126,7 +126,7 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
     if (!VERSIONS.has(version)) {
       pushDiag(
         ctx,
-        ref,
+        refOf(raw, ctx),
         'apiVersion',
         `unsupported apiVersion "${apiVersion}" (expected getambassador.io/v3alpha1, v2, v1 or ambassador/v0, v1)`,
         'error',
@@ -137,7 +137,7 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
     if (UNSUPPORTED_AMBASSADOR_KINDS.has(kind)) {
       pushDiag(
         ctx,
-        ref,
+        refOf(raw, ctx),
         'kind',
         `${kind} is not supported by @gateway; ignored`,
         'warning',
@@ -148,7 +148,7 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
     if (!AMBASSADOR_KINDS.has(kind)) {
       pushDiag(
         ctx,
-        ref,
+        refOf(raw, ctx),
         'kind',
         `unknown kind "${kind}" for ${apiVersion} (expected one of ${[...AMBASSADOR_KINDS].join(', ')})`,
         'error',
@@ -163,7 +163,7 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
     if (!SDK_KINDS.has(kind)) {
       pushDiag(
         ctx,
-        ref,
+        refOf(raw, ctx),
         'kind',
         `unknown kind "${kind}" for ${apiVersion} (expected JwtProvider or AuthorizationPolicy)`,
         'error',
@@ -177,7 +177,7 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
   if (group === 'gateway.sdk') {
     pushDiag(
       ctx,
-      ref,
+      refOf(raw, ctx),
       'apiVersion',
       `unsupported apiVersion "${apiVersion}" (expected ${SDK_API_VERSION})`,
       'error',
@@ -187,7 +187,7 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
   }
   pushDiag(
     ctx,
-    ref,
+    refOf(raw, ctx),
     '',
     `${apiVersion} ${kind} is not a gateway resource; ignored`,
     'notice',
@@ -195,9 +195,16 @@ export function loadObject(raw: unknown, ctx: DocContext, parent?: ParentInfo): 
   );
 }
 
-function splitApiVersion(apiVersion: string): [string, string] {
+/** The last apiVersion split: a stream repeats the same one document after document. */
+let lastApiVersion = '';
+let lastSplit: readonly [string, string] = ['', ''];
+
+function splitApiVersion(apiVersion: string): readonly [string, string] {
+  if (apiVersion === lastApiVersion) return lastSplit;
   const slash = apiVersion.lastIndexOf('/');
-  return slash < 0 ? ['', apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+  lastSplit = slash < 0 ? ['', apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+  lastApiVersion = apiVersion;
+  return lastSplit;
 }
 
 /** Namespace and labels inherited by flat documents from the object that carried them. */
@@ -221,6 +228,8 @@ function loadTyped(
   const flat = raw.metadata === undefined && raw.spec === undefined;
   let metaRaw: Record<string, unknown>;
   let specRaw: Record<string, unknown>;
+  // The raw spec is copied only when a conversion below rewrites it (the input is never changed).
+  let specOwned = false;
   if (flat) {
     // Annotation form: everything but the metadata keys is spec.
     metaRaw = {
@@ -230,24 +239,24 @@ function loadTyped(
     };
     specRaw = {};
     for (const [k, v] of Object.entries(raw)) if (!FLAT_META_KEYS.has(k)) specRaw[k] = v;
+    specOwned = true;
   } else {
-    metaRaw = isPlainObject(raw.metadata) ? { ...raw.metadata } : {};
+    if (!isPlainObject(raw.metadata)) metaRaw = {};
+    else if (parent) metaRaw = { ...raw.metadata };
+    else metaRaw = raw.metadata;
     if (parent) {
       metaRaw.namespace ??= parent.namespace;
       metaRaw.labels ??= parent.labels;
     }
-    specRaw = isPlainObject(raw.spec) ? { ...raw.spec } : {};
+    specRaw = isPlainObject(raw.spec) ? raw.spec : {};
   }
   const ref = refOf(flat ? { kind, metadata: metaRaw } : raw, ctx);
-  const metaPath = flat ? '' : 'metadata.';
-  const specPath = flat ? '' : 'spec';
-  const issuePath = (p: string) => (flat ? p.replace(/^spec\.?/, '') : p);
   const name = metaRaw.name;
   if (typeof name !== 'string' || name === '') {
     pushDiag(
       ctx,
       ref,
-      `${metaPath}name`,
+      flat ? 'name' : 'metadata.name',
       `missing name (expected a non-empty string), got ${describeValue(name)}`,
       'error',
       'missing-name',
@@ -262,8 +271,8 @@ function loadTyped(
     typeof metaRaw.namespace === 'string' && metaRaw.namespace !== ''
       ? metaRaw.namespace
       : ctx.defaultNamespace;
-  const labels = stringMap(metaRaw.labels, `${metaPath}labels`, ref, ctx);
-  const annotations = stringMap(metaRaw.annotations, `${metaPath}annotations`, ref, ctx);
+  const labels = stringMap(metaRaw.labels, flat ? 'labels' : 'metadata.labels', ref, ctx);
+  const annotations = stringMap(metaRaw.annotations, flat ? 'annotations' : 'metadata.annotations', ref, ctx);
 
   const issues: SchemaIssue[] = [];
   if (version !== 'v3alpha1' && apiVersion !== SDK_API_VERSION) {
@@ -276,6 +285,20 @@ function loadTyped(
       severity: 'notice',
       code: 'deprecated-api-version',
     });
+  }
+  if (
+    !specOwned &&
+    (kind === 'AuthService' ||
+      kind === 'Module' ||
+      (kind === 'AuthorizationPolicy' && specRaw.rules !== undefined) ||
+      (kind === 'Mapping' &&
+        (specRaw.rate_limits !== undefined ||
+          specRaw.circuit_breaker !== undefined ||
+          specRaw.outlier_detection_name !== undefined ||
+          specRaw.labels !== undefined)))
+  ) {
+    specRaw = { ...specRaw };
+    specOwned = true;
   }
   renameLegacyRawFields(kind, specRaw);
   if (kind === 'Mapping') {
@@ -323,13 +346,12 @@ function loadTyped(
     spec.config = normalizeModuleConfig(spec.config, issues);
   }
 
-  const resource = {
-    apiVersion,
-    kind,
-    metadata: { name, namespace, labels, annotations },
-    spec,
-    ...(ctx.source ? { source: ctx.source } : {}),
-  } as Resource;
+  const metadata = { name, namespace, labels, annotations };
+  const resource = (
+    ctx.source
+      ? { apiVersion, kind, metadata, spec, source: ctx.source }
+      : { apiVersion, kind, metadata, spec }
+  ) as Resource;
   if (ctx.locate) setLocator(resource, ctx.locate);
   const realRef: ResourceRef = { kind, namespace, name };
   for (const issue of issues) {
@@ -338,13 +360,12 @@ function loadTyped(
     pushDiag(
       ctx,
       realRef,
-      issuePath(displayPath(kind, issue.path)),
+      flat ? displayPath(kind, issue.path).replace(/^spec\.?/, '') : displayPath(kind, issue.path),
       issue.message,
       issue.severity,
       issue.code,
     );
   }
-  void specPath;
   ctx.resources.push(resource);
 }
 
@@ -373,7 +394,10 @@ function stringMap(v: unknown, path: string, ref: ResourceRef, ctx: DocContext):
     return {};
   }
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) {
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const val = v[k];
     if (typeof val === 'string') out[k] = val;
     else if (typeof val === 'number' || typeof val === 'boolean') {
       out[k] = String(val);

@@ -48,6 +48,72 @@ export function splitDocuments(text: string): DocumentChunk[] | undefined {
 }
 
 /**
+ * Splits a YAML stream at `---` / `...` marker lines (the same rule as {@link splitDocuments})
+ * without copying it: returns `[start, end)` offset pairs of every stretch between markers, empty
+ * ones included, so a caller can count lines (each stretch but the last is followed by one marker
+ * line). The last pair ends at the text's end (its start may be past it). Returns undefined for
+ * streams that need the full parser.
+ */
+export function documentRanges(text: string): number[] | undefined {
+  const len = text.length;
+  if (text.charCodeAt(0) === 37 /* % */ || text.includes('\n%')) return undefined;
+  const out: number[] = [];
+  let start = 0;
+  // Marker candidates are lines starting with `---` or `...`; visit them in order.
+  let dash = text.startsWith('---') ? 0 : nextLineStarting(text, '\n---', 0);
+  let dot = text.startsWith('...') ? 0 : nextLineStarting(text, '\n...', 0);
+  while (dash >= 0 || dot >= 0) {
+    let pos: number;
+    if (dot < 0 || (dash >= 0 && dash < dot)) {
+      pos = dash;
+      dash = nextLineStarting(text, '\n---', pos);
+    } else {
+      pos = dot;
+      dot = nextLineStarting(text, '\n...', pos);
+    }
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = len;
+    const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    if (pos + 3 > lineEnd) continue;
+    // `---` / `...` followed by the line's end, a space or a tab; then only a comment.
+    const after = text.charCodeAt(pos + 3);
+    if (pos + 3 < lineEnd && after !== 32 && after !== 9) continue;
+    if (pos + 3 < lineEnd) {
+      const rest = text.slice(pos + 3, lineEnd).trim();
+      if (rest !== '' && !rest.startsWith('#')) return undefined;
+    }
+    out.push(start, pos);
+    start = end + 1;
+  }
+  out.push(start, len);
+  return out;
+}
+
+/** Start of the next line after `from` that begins with `needle` minus its leading newline. */
+function nextLineStarting(text: string, needle: string, from: number): number {
+  const i = text.indexOf(needle, from);
+  return i < 0 ? -1 : i + 1;
+}
+
+/**
+ * A locator for the document `text[start, end)` (starting on line `line`) that cuts and
+ * re-parses it only when a diagnostic needs a field position.
+ */
+export function rangeLocator(
+  text: string,
+  start: number,
+  end: number,
+  line: number,
+  file: string | undefined,
+): Locator {
+  let chunk: DocumentChunk | undefined;
+  return (path: string) => {
+    chunk ??= { text: text.slice(start, end), line };
+    return lazyLocator(chunk, file)(path);
+  };
+}
+
+/**
  * A locator that re-parses the document on demand (only when a diagnostic needs a field
  * position), so loading keeps no YAML syntax trees alive.
  */

@@ -64,9 +64,10 @@ const lookupCache = new WeakMap<object, Map<string, string>>();
 
 /** Finds the schema field an input key names: exact, snake_case, or differently-cased spelling. */
 export function lookupField(schema: Extract<Schema, { t: 'object' }>, key: string): string | undefined {
-  if (key in schema.fields) return key;
+  // Own properties only: a key like `constructor` or `toString` is unknown, not Object.prototype's.
+  if (Object.hasOwn(schema.fields, key)) return key;
   const camel = snakeToCamel(key);
-  if (camel in schema.fields) return camel;
+  if (Object.hasOwn(schema.fields, camel)) return camel;
   let index = lookupCache.get(schema.fields);
   if (!index) {
     index = new Map(Object.keys(schema.fields).map((k) => [k.toLowerCase(), k]));
@@ -137,6 +138,44 @@ function join(path: string, key: string): string {
   return `${path}[${JSON.stringify(key)}]`;
 }
 
+/** What an input key of an object schema resolves to, cached per schema (see fieldFor()). */
+interface FieldEntry {
+  name: string;
+  field: Field;
+  /** The field's schema can hold objects whose keys need translating. */
+  container: boolean;
+  /** `name` can follow a `.` in a path (else it is written `["name"]`). */
+  ident: boolean;
+}
+
+const fieldIndexes = new WeakMap<object, Map<string, FieldEntry | null>>();
+/** Input keys remembered per schema: field names repeat; unknown keys are bounded by the cap. */
+const FIELD_INDEX_CAP = 1000;
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * {@link lookupField} and the facts normalizeKeys() needs about the field, memoised per schema
+ * and input key. Returns undefined for keys that name something other than an own field (left
+ * to the uncached path so every outcome stays the same).
+ */
+function fieldFor(s: Extract<Schema, { t: 'object' }>, key: string): FieldEntry | null | undefined {
+  let index = fieldIndexes.get(s);
+  if (index === undefined) {
+    index = new Map();
+    fieldIndexes.set(s, index);
+  }
+  let entry = index.get(key);
+  if (entry !== undefined) return entry;
+  const name = lookupField(s, key);
+  if (name === undefined) entry = null;
+  else if (Object.hasOwn(s.fields, name)) {
+    const field = s.fields[name]!;
+    entry = { name, field, container: isContainer(field.s), ident: IDENT.test(name) };
+  } else return undefined;
+  if (index.size < FIELD_INDEX_CAP) index.set(key, entry);
+  return entry;
+}
+
 /**
  * Returns a copy of `value` with object keys translated to the schema's camelCase names.
  * Unknown keys are dropped with a warning naming their path; deprecated keys keep a notice.
@@ -146,9 +185,16 @@ export function normalizeKeys(value: unknown, s: Schema, path: string, issues: S
     case 'object': {
       if (!isPlainObject(value)) return value;
       const out: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(value)) {
-        const name = lookupField(s, key);
-        if (name === undefined) {
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const v = value[key];
+        const entry = fieldFor(s, key);
+        if (entry === undefined) {
+          normalizeOddField(s, key, v, path, issues, out);
+          continue;
+        }
+        if (entry === null) {
           if (s.open) out[key] = v;
           else
             issues.push({
@@ -159,28 +205,46 @@ export function normalizeKeys(value: unknown, s: Schema, path: string, issues: S
             });
           continue;
         }
-        const field = s.fields[name]!;
-        if (field.deprecated)
+        const name = entry.name;
+        if (entry.field.deprecated)
           issues.push({
             path: join(path, name),
-            message: field.deprecated,
+            message: entry.field.deprecated,
             severity: 'notice',
             code: 'deprecated-field',
           });
-        // Scalars come back unchanged: only containers need their (costly to build) field path.
-        out[name] = isContainer(field.s) ? normalizeKeys(v, field.s, join(path, name), issues) : v;
+        // Only objects change; the (costly to build) field path is needed only to descend.
+        out[name] =
+          entry.container && v !== null && typeof v === 'object'
+            ? normalizeKeys(
+                v,
+                entry.field.s,
+                entry.ident ? (path ? `${path}.${name}` : name) : join(path, name),
+                issues,
+              )
+            : v;
       }
       return out;
     }
     case 'array':
-      return Array.isArray(value)
-        ? value.map((v, i) => normalizeKeys(v, s.of, `${path}[${i}]`, issues))
-        : value;
+      if (!Array.isArray(value)) return value;
+      if (!isContainer(s.of)) return value.slice();
+      return value.map((v, i) =>
+        v !== null && typeof v === 'object' ? normalizeKeys(v, s.of, `${path}[${i}]`, issues) : v,
+      );
     case 'record': {
       if (!isPlainObject(value)) return value;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value))
-        out[k] = isContainer(s.of) ? normalizeKeys(v, s.of, `${path}[${JSON.stringify(k)}]`, issues) : v;
+      const container = isContainer(s.of);
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const v = value[k];
+        out[k] =
+          container && v !== null && typeof v === 'object'
+            ? normalizeKeys(v, s.of, `${path}[${JSON.stringify(k)}]`, issues)
+            : v;
+      }
       return out;
     }
     case 'union': {
@@ -197,6 +261,27 @@ export function normalizeKeys(value: unknown, s: Schema, path: string, issues: S
     default:
       return value;
   }
+}
+
+/** A key that resolves to an inherited member of `fields` (e.g. `constructor`): the generic path. */
+function normalizeOddField(
+  s: Extract<Schema, { t: 'object' }>,
+  key: string,
+  v: unknown,
+  path: string,
+  issues: SchemaIssue[],
+  out: Record<string, unknown>,
+): void {
+  const name = lookupField(s, key)!;
+  const field = s.fields[name]!;
+  if (field.deprecated)
+    issues.push({
+      path: join(path, name),
+      message: field.deprecated,
+      severity: 'notice',
+      code: 'deprecated-field',
+    });
+  out[name] = isContainer(field.s) ? normalizeKeys(v, field.s, join(path, name), issues) : v;
 }
 
 const requiredCache = new WeakMap<object, string[]>();

@@ -11,13 +11,17 @@ export type HostGlob =
   | { kind: 'prefix'; value: string };
 
 /** Validates a hostname glob; returns an error message or undefined. */
+const GLOB_BODY = /^[A-Za-z0-9_.:-]+$/;
+const GLOB_IPV6_BODY = /^\[[0-9a-fA-F:.]+\](:\d+)?$/;
+
 export function checkHostGlob(glob: string): string | undefined {
   if (glob === '*') return undefined;
-  const stars = glob.split('*').length - 1;
+  const star = glob.indexOf('*');
+  const stars = star < 0 ? 0 : glob.indexOf('*', star + 1) < 0 ? 1 : 2;
   if (stars > 1 || (stars === 1 && !glob.startsWith('*') && !glob.endsWith('*')))
     return `expected a hostname glob with at most one * at the start or end, got "${glob}"`;
-  const bare = glob.replace('*', '');
-  if (!/^[A-Za-z0-9_.:-]+$/.test(bare) && !/^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(bare))
+  const bare = stars === 0 ? glob : glob.replace('*', '');
+  if (!GLOB_BODY.test(bare) && !GLOB_IPV6_BODY.test(bare))
     return `expected a hostname glob (letters, digits, '-', '.', optional :port), got "${glob}"`;
   return undefined;
 }

@@ -50,7 +50,8 @@ export function validateAll(resources: Resource[]): ValidationResult {
 
   // Module first: it sets the regex cap and the default resolver for everything else.
   const modules = list.filter(
-    (r): r is Module => isResourceLike(r) && r.kind === 'Module' && r.metadata.name === 'ambassador',
+    (r): r is Module =>
+      isPlainObject(r) && r.kind === 'Module' && isResourceLike(r) && r.metadata.name === 'ambassador',
   );
   const sortedModules = [...modules].sort((a, b) =>
     a.metadata.namespace < b.metadata.namespace ? -1 : a.metadata.namespace > b.metadata.namespace ? 1 : 0,
@@ -79,13 +80,25 @@ export function validateAll(resources: Resource[]): ValidationResult {
 
   // Duplicates (same kind/namespace/name) are resolved independently of input order: identical
   // copies collapse into one (a notice), differing copies are all rejected (an error each).
-  const copies = new Map<string, Resource[]>();
-  for (const r of list) {
+  // Names first (short strings, almost always unique); full keys only where a name repeats.
+  const byName = new Map<string, Resource | Resource[]>();
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
     if (!isResourceLike(r)) continue;
-    const key = KEY(r);
-    const group = copies.get(key);
-    if (group) group.push(r);
-    else copies.set(key, [r]);
+    const prev = byName.get(r.metadata.name);
+    if (prev === undefined) byName.set(r.metadata.name, r);
+    else if (Array.isArray(prev)) prev.push(r);
+    else byName.set(r.metadata.name, [prev, r]);
+  }
+  const copies = new Map<string, Resource[]>();
+  for (const same of byName.values()) {
+    if (!Array.isArray(same)) continue;
+    for (const r of same) {
+      const key = KEY(r);
+      const group = copies.get(key);
+      if (group) group.push(r);
+      else copies.set(key, [r]);
+    }
   }
   const content = (r: Resource) => stableStringify({ a: r.apiVersion, m: r.metadata, s: r.spec });
   const where = (r: Resource) => (r.source ? `${r.source.file ?? '-'}:${r.source.line}` : 'code');
@@ -109,7 +122,8 @@ export function validateAll(resources: Resource[]): ValidationResult {
       );
     });
   }
-  for (const r of list) {
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
     if (!isResourceLike(r)) {
       diagnostics.push({
         resource: { kind: '<unknown>', namespace: '', name: '' },
@@ -123,7 +137,7 @@ export function validateAll(resources: Resource[]): ValidationResult {
     if (invalid.has(r)) continue;
     const rep = new Reporter(r);
     validateOne(r, rep, ctx);
-    diagnostics.push(...rep.diagnostics);
+    for (let k = 0; k < rep.diagnostics.length; k++) diagnostics.push(rep.diagnostics[k]!);
     if (rep.hasError) invalid.add(r);
   }
   return { diagnostics, invalid, module: module && !invalid.has(module) ? module : undefined };
@@ -139,20 +153,25 @@ function isResourceLike(r: unknown): r is Resource {
   );
 }
 
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
 function validateOne(r: Resource, rep: Reporter, ctx: ValidationContext): void {
   const schema = (SPEC_SCHEMAS as Record<string, (typeof SPEC_SCHEMAS)[keyof typeof SPEC_SCHEMAS]>)[r.kind];
   if (!schema) {
     rep.error('kind', `unknown kind "${r.kind}"`, 'unknown-kind');
     return;
   }
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(r.metadata.name) || r.metadata.name.length > 253)
+  if (!DNS_SUBDOMAIN.test(r.metadata.name) || r.metadata.name.length > 253)
     rep.warn(
       'metadata.name',
       `expected a DNS subdomain name (lower-case letters, digits, '-', '.'), got "${r.metadata.name}"`,
     );
   const issues: SchemaIssue[] = [];
   checkValue(r.spec, schema, 'spec', issues);
-  for (const i of issues) rep.add(displayPath(r.kind, i.path), i.message, i.severity, i.code);
+  for (let k = 0; k < issues.length; k++) {
+    const i = issues[k]!;
+    rep.add(displayPath(r.kind, i.path), i.message, i.severity, i.code);
+  }
   if (rep.hasError) return; // semantic checks assume well-typed fields
   switch (r.kind) {
     case 'Mapping':

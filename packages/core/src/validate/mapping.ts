@@ -31,6 +31,18 @@ export const RETRY_ON = new Set([
 ]);
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 const HEADER_NAME = /^:?[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Field lists hoisted out of validateMapping (it runs once per Mapping).
+const HEADER_FIELDS = ['headers', 'regexHeaders'] as const;
+const QUERY_FIELDS = ['queryParameters', 'regexQueryParameters'] as const;
+const REDIRECT_FORMS = ['pathRedirect', 'prefixRedirect', 'regexRedirect'] as const;
+const REDIRECT_ONLY = ['pathRedirect', 'prefixRedirect', 'regexRedirect', 'redirectResponseCode'] as const;
+const UNSUPPORTED = [
+  ['envoyOverride', 'raw Envoy configuration is not supported (Emissary accepts and ignores it)'],
+  ['modules', 'per-Mapping modules are not supported (Emissary accepts and ignores them)'],
+  ['errorResponseOverrides', 'error_response_overrides is not supported'],
+  ['outlierDetection', 'outlier_detection is not supported'],
+] as const;
+const ADD_HEADER_FIELDS = ['addRequestHeaders', 'addResponseHeaders'] as const;
 
 /** Semantic checks on a Mapping whose field types already passed the schema. */
 export function validateMapping(m: Mapping, rep: Reporter, ctx: ValidationContext): void {
@@ -71,7 +83,10 @@ export function validateMapping(m: Mapping, rep: Reporter, ctx: ValidationContex
   } else if (typeof s.method === 'string' && !/^[A-Za-z]+$/.test(s.method)) {
     rep.error('spec.method', `expected an HTTP method such as GET or POST, got "${s.method}"`);
   }
-  for (const field of ['headers', 'regexHeaders'] as const) {
+  // Indexed loops over the field lists: this runs once per Mapping, often before the JIT has
+  // optimised it, where array iterators cost several times more.
+  for (let fi = 0; fi < HEADER_FIELDS.length; fi++) {
+    const field = HEADER_FIELDS[fi]!;
     const map = s[field];
     if (!isPlainObject(map)) continue;
     for (const [name, value] of Object.entries(map)) {
@@ -85,7 +100,8 @@ export function validateMapping(m: Mapping, rep: Reporter, ctx: ValidationContex
         rep.error(`spec.headers["${name}"]`, 'expected a string value or true (header present), got false');
     }
   }
-  for (const field of ['queryParameters', 'regexQueryParameters'] as const) {
+  for (let fi = 0; fi < QUERY_FIELDS.length; fi++) {
+    const field = QUERY_FIELDS[fi]!;
     const map = s[field];
     if (!isPlainObject(map)) continue;
     for (const [name, value] of Object.entries(map)) {
@@ -127,9 +143,7 @@ export function validateMapping(m: Mapping, rep: Reporter, ctx: ValidationContex
     );
   }
   if (s.hostRedirect) {
-    const forms = (['pathRedirect', 'prefixRedirect', 'regexRedirect'] as const).filter(
-      (f) => s[f] !== undefined,
-    );
+    const forms = REDIRECT_FORMS.filter((f) => s[f] !== undefined);
     if (forms.length > 1)
       rep.warn(
         `spec.${snake(forms[1]!)}`,
@@ -147,9 +161,11 @@ export function validateMapping(m: Mapping, rep: Reporter, ctx: ValidationContex
         'conflicting-fields',
       );
   } else {
-    for (const f of ['pathRedirect', 'prefixRedirect', 'regexRedirect', 'redirectResponseCode'] as const)
+    for (let fi = 0; fi < REDIRECT_ONLY.length; fi++) {
+      const f = REDIRECT_ONLY[fi]!;
       if (s[f] !== undefined)
         rep.warn(`spec.${snake(f)}`, `${snake(f)} has no effect without host_redirect: true`);
+    }
   }
   if (s.redirectResponseCode !== undefined && !REDIRECT_CODES.has(s.redirectResponseCode))
     rep.error(
@@ -173,26 +189,25 @@ export function validateMapping(m: Mapping, rep: Reporter, ctx: ValidationContex
       'health_checks need endpoint discovery: set resolver: kubernetes-endpoint (Emissary silently ignores them with the service resolver)',
       'unsupported-field',
     );
-  for (const [f, why] of [
-    ['envoyOverride', 'raw Envoy configuration is not supported (Emissary accepts and ignores it)'],
-    ['modules', 'per-Mapping modules are not supported (Emissary accepts and ignores them)'],
-    ['errorResponseOverrides', 'error_response_overrides is not supported'],
-    ['outlierDetection', 'outlier_detection is not supported'],
-  ] as const) {
-    if (s[f] !== undefined) rep.error(`spec.${snake(f)}`, why, 'unsupported-field');
+  for (let fi = 0; fi < UNSUPPORTED.length; fi++) {
+    const f = UNSUPPORTED[fi]![0];
+    if (s[f] !== undefined) rep.error(`spec.${snake(f)}`, UNSUPPORTED[fi]![1], 'unsupported-field');
   }
   if (s.bypassErrorResponseOverrides !== undefined)
     rep.notice('spec.bypass_error_response_overrides', 'error response overrides are not supported; ignored');
   if (s.docs !== undefined) rep.notice('spec.docs', 'docs is for the Dev Portal; ignored', 'ignored-field');
   if (s.priority !== undefined && !/^(default|high)$/i.test(s.priority))
     rep.error('spec.priority', `expected default or high, got "${s.priority}"`);
-  for (const f of ['addRequestHeaders', 'addResponseHeaders'] as const) {
+  for (let fi = 0; fi < ADD_HEADER_FIELDS.length; fi++) {
+    const f = ADD_HEADER_FIELDS[fi]!;
     const map = s[f];
     if (!isPlainObject(map)) continue;
     for (const name of Object.keys(map))
       if (!HEADER_NAME.test(name) || name.startsWith(':'))
         rep.error(`spec.${snake(f)}["${name}"]`, `expected a header name, got "${name}"`);
   }
+  checkHeaderFormats(s.addRequestHeaders, 'add_request_headers', rep);
+  checkHeaderFormats(s.addResponseHeaders, 'add_response_headers', rep);
   if (s.allowUpgrade)
     s.allowUpgrade.forEach((u, i) => {
       if (!/^[A-Za-z0-9._-]+$/.test(u))
@@ -312,4 +327,146 @@ export function validateLoadBalancer(
 
 export function snake(camel: string): string {
   return camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Envoy header value substitutions
+
+/**
+ * Command operators Envoy accepts in custom header values (its substitution formatter). A value
+ * with any other `%NAME%`, or with a `%` that is neither `%%` nor an operator, makes Envoy reject
+ * the route configuration, so it is reported here for every data plane.
+ */
+const ENVOY_HEADER_OPERATORS = new Set([
+  'BYTES_RECEIVED',
+  'BYTES_SENT',
+  'CLUSTER_METADATA',
+  'CONNECTION_ID',
+  'CONNECTION_TERMINATION_DETAILS',
+  'DOWNSTREAM_DIRECT_REMOTE_ADDRESS',
+  'DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT',
+  'DOWNSTREAM_DIRECT_REMOTE_PORT',
+  'DOWNSTREAM_HEADER_BYTES_RECEIVED',
+  'DOWNSTREAM_HEADER_BYTES_SENT',
+  'DOWNSTREAM_LOCAL_ADDRESS',
+  'DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT',
+  'DOWNSTREAM_LOCAL_PORT',
+  'DOWNSTREAM_LOCAL_SUBJECT',
+  'DOWNSTREAM_LOCAL_URI_SAN',
+  'DOWNSTREAM_PEER_CERT',
+  'DOWNSTREAM_PEER_CERT_V_END',
+  'DOWNSTREAM_PEER_CERT_V_START',
+  'DOWNSTREAM_PEER_FINGERPRINT_1',
+  'DOWNSTREAM_PEER_FINGERPRINT_256',
+  'DOWNSTREAM_PEER_ISSUER',
+  'DOWNSTREAM_PEER_SERIAL',
+  'DOWNSTREAM_PEER_SUBJECT',
+  'DOWNSTREAM_PEER_URI_SAN',
+  'DOWNSTREAM_REMOTE_ADDRESS',
+  'DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT',
+  'DOWNSTREAM_REMOTE_PORT',
+  'DOWNSTREAM_TLS_CIPHER',
+  'DOWNSTREAM_TLS_SESSION_ID',
+  'DOWNSTREAM_TLS_VERSION',
+  'DOWNSTREAM_WIRE_BYTES_RECEIVED',
+  'DOWNSTREAM_WIRE_BYTES_SENT',
+  'DURATION',
+  'DYNAMIC_METADATA',
+  'ENVIRONMENT',
+  'FILTER_CHAIN_NAME',
+  'FILTER_STATE',
+  'GRPC_STATUS',
+  'GRPC_STATUS_NUMBER',
+  'HOSTNAME',
+  'LOCAL_REPLY_BODY',
+  'METADATA',
+  'PER_REQUEST_STATE',
+  'PROTOCOL',
+  'REQ',
+  'REQUESTED_SERVER_NAME',
+  'REQUEST_DURATION',
+  'REQUEST_HEADERS_BYTES',
+  'REQUEST_TX_DURATION',
+  'RESP',
+  'RESPONSE_CODE',
+  'RESPONSE_CODE_DETAILS',
+  'RESPONSE_DURATION',
+  'RESPONSE_FLAGS',
+  'RESPONSE_HEADERS_BYTES',
+  'RESPONSE_TRAILERS_BYTES',
+  'RESPONSE_TX_DURATION',
+  'ROUTE_NAME',
+  'START_TIME',
+  'TRAILER',
+  'UPSTREAM_CLUSTER',
+  'UPSTREAM_FILTER_STATE',
+  'UPSTREAM_HEADER_BYTES_RECEIVED',
+  'UPSTREAM_HEADER_BYTES_SENT',
+  'UPSTREAM_HOST',
+  'UPSTREAM_LOCAL_ADDRESS',
+  'UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT',
+  'UPSTREAM_LOCAL_PORT',
+  'UPSTREAM_METADATA',
+  'UPSTREAM_PEER_CERT',
+  'UPSTREAM_PEER_CERT_V_END',
+  'UPSTREAM_PEER_CERT_V_START',
+  'UPSTREAM_PEER_ISSUER',
+  'UPSTREAM_PEER_SUBJECT',
+  'UPSTREAM_PROTOCOL',
+  'UPSTREAM_REMOTE_ADDRESS',
+  'UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT',
+  'UPSTREAM_REMOTE_PORT',
+  'UPSTREAM_REQUEST_ATTEMPT_COUNT',
+  'UPSTREAM_TLS_CIPHER',
+  'UPSTREAM_TLS_SESSION_ID',
+  'UPSTREAM_TLS_VERSION',
+  'UPSTREAM_TRANSPORT_FAILURE_REASON',
+  'UPSTREAM_WIRE_BYTES_RECEIVED',
+  'UPSTREAM_WIRE_BYTES_SENT',
+  'VIRTUAL_CLUSTER_NAME',
+]);
+
+/** Reports `%…%` problems in add_request_headers / add_response_headers values. */
+function checkHeaderFormats(map: unknown, field: string, rep: Reporter): void {
+  if (!isPlainObject(map)) return;
+  for (const [name, spec] of Object.entries(map)) {
+    const value = typeof spec === 'string' ? spec : isPlainObject(spec) ? spec.value : undefined;
+    if (typeof value !== 'string' || !value.includes('%')) continue;
+    const problem = headerFormatProblem(value);
+    if (problem !== undefined) rep.error(`spec.${field}["${name}"]`, problem, 'invalid-header-format');
+  }
+}
+
+/** Scans `%NAME%`, `%NAME(arg)%`, `%NAME(arg):N%` and `%%`; returns a message for the first problem. */
+function headerFormatProblem(value: string): string | undefined {
+  let i = 0;
+  while (i < value.length) {
+    if (value[i] !== '%') {
+      i++;
+      continue;
+    }
+    if (value[i + 1] === '%') {
+      i += 2;
+      continue;
+    }
+    let j = i + 1;
+    while (j < value.length && /[A-Z0-9_]/.test(value[j] as string)) j++;
+    const name = value.slice(i + 1, j);
+    if (name === '') return `unescaped "%" in "${value}" (write "%%" for a literal percent sign)`;
+    if (value[j] === '(') {
+      const close = value.indexOf(')', j);
+      if (close === -1) return `operator %${name}( in "${value}" has no closing ")"`;
+      j = close + 1;
+    }
+    if (value[j] === ':') {
+      const start = ++j;
+      while (j < value.length && value[j]! >= '0' && value[j]! <= '9') j++;
+      if (j === start) return `operator %${name}% in "${value}": expected digits after ":"`;
+    }
+    if (value[j] !== '%') return `operator %${name} in "${value}" is not closed by "%"`;
+    if (!ENVOY_HEADER_OPERATORS.has(name))
+      return `unknown header operator %${name}% in "${value}" (Envoy rejects the configuration)`;
+    i = j + 1;
+  }
+  return undefined;
 }

@@ -393,8 +393,12 @@ function compileRoute(
     fraction: m.fraction,
     secure: m.secure,
     action: compileAction(route, settings, clusters, report),
-    requestHeaders: compileHeaderOps(route.requestHeaders),
-    responseHeaders: compileHeaderOps(route.responseHeaders),
+    requestHeaders: compileHeaderOps(route.requestHeaders, 'request', (p, msg) =>
+      report(`requestHeaders.${p}`, msg),
+    ),
+    responseHeaders: compileHeaderOps(route.responseHeaders, 'response', (p, msg) =>
+      report(`responseHeaders.${p}`, msg),
+    ),
     runtime: undefined,
   };
 }
@@ -442,7 +446,9 @@ function compileAction(
       cluster: wc.cluster,
       weight: Math.max(0, wc.weight | 0),
       hostRewrite: wc.hostRewrite,
-      requestHeaders: compileHeaderOps(wc.requestHeaders),
+      requestHeaders: compileHeaderOps(wc.requestHeaders, 'request', (p, msg) =>
+        report(`action.clusters[${wi}].requestHeaders.${p}`, msg),
+      ),
     };
   });
   if (weighted.length === 0) report('action.clusters', 'a forward route needs at least one cluster');

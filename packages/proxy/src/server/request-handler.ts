@@ -14,6 +14,7 @@ import {
   isGrpcContentType,
   parseGrpcTimeout,
 } from '../features/grpc-status.js';
+import { type DownstreamSocketInfo, HeaderFormatContext } from '../features/header-formatters.js';
 import { applyHeaderOps, type HeaderBag } from '../features/headers.js';
 import { MirrorDispatcher } from '../features/mirror.js';
 import { httpsRedirectLocation, redirectLocation } from '../features/redirect.js';
@@ -40,6 +41,7 @@ import type {
   UpstreamResponse,
   UpstreamSink,
 } from '../upstream/types.js';
+import { handleExtendedConnect } from './h2-websocket.js';
 
 /**
  * The request path: one {@link Exchange} per downstream request, for HTTP/1.1 and HTTP/2 (Node's
@@ -109,6 +111,8 @@ export function prepareRequest(
   cfg: RuntimeConfig,
   req: DownstreamRequest,
   http2: boolean,
+  /** Method to route with when it differs from the wire (`GET` for an RFC 8441 extended CONNECT). */
+  method: string = req.method ?? 'GET',
 ): PrepareResult {
   const table = cfg.tables.get(lc.name);
   if (table === undefined)
@@ -166,7 +170,7 @@ export function prepareRequest(
   const decision = table.route({
     path: target.path,
     query: target.query,
-    method: req.method ?? 'GET',
+    method,
     authority: host,
     headers,
     secure,
@@ -193,6 +197,17 @@ export function handleRequest(lc: ListenerContext, req: DownstreamRequest, res: 
   if (cfg === undefined) {
     res.writeHead(503, { 'content-type': 'text/plain' });
     res.end('no configuration loaded\n');
+    return;
+  }
+  if (req.method === 'CONNECT') {
+    if (req.headers[':protocol'] !== undefined) {
+      handleExtendedConnect(lc, req as Http2ServerRequest);
+      return;
+    }
+    // Plain CONNECT (a TCP tunnel) has no path to route on; Envoy answers 404 unless a route has
+    // a connect_matcher, which the IR cannot express.
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('no route for CONNECT\n');
     return;
   }
   new Exchange(lc, cfg, req, res).run();
@@ -247,6 +262,10 @@ class Exchange implements UpstreamSink {
   /** Answered directly on the HTTP/2 stream (the compat response never sees its end). */
   private localDone = false;
   private requestId: string | undefined;
+  /** Upstream request headers once built (what `%REQ()%` reads). */
+  private upstreamHeaders: HeaderBag | undefined;
+  /** Built on first use by a route with `%OPERATOR%` header values. */
+  private formatCtx: HeaderFormatContext | undefined;
 
   constructor(
     private readonly lc: ListenerContext,
@@ -389,8 +408,11 @@ class Exchange implements UpstreamSink {
       headers['x-request-id'] = requestId;
     }
     this.requestId = typeof requestId === 'string' ? requestId : requestId[0];
-    applyHeaderOps(picked.requestHeaders, headers);
-    applyHeaderOps(route.requestHeaders, headers);
+    this.upstreamHeaders = headers;
+    const fmt =
+      picked.requestHeaders.dynamic || route.requestHeaders.dynamic ? this.formatContext() : undefined;
+    applyHeaderOps(picked.requestHeaders, headers, fmt);
+    applyHeaderOps(route.requestHeaders, headers, fmt);
     const fctx = this.filterCtx;
     if (fctx !== undefined) {
       for (const name of fctx.upstreamHeadersToRemove) delete headers[name];
@@ -741,13 +763,48 @@ class Exchange implements UpstreamSink {
     this.sendLocal(f.status, { 'content-type': 'text/plain' }, `${failureText(f)}\n`, this.reason);
   }
 
+  /** The per-request facts `%OPERATOR%` header values read; only built when a route has one. */
+  private formatContext(): HeaderFormatContext {
+    let fmt = this.formatCtx;
+    if (fmt === undefined) {
+      const req = this.req;
+      const routed = this.routed as RoutedRequest;
+      fmt = new HeaderFormatContext(
+        req.socket as DownstreamSocketInfo | undefined,
+        routed.forwarded.client,
+        req.headers,
+        routed.authority,
+        req.method ?? 'GET',
+        req.url ?? '/',
+        routed.scheme,
+        this.http2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+        performance.timeOrigin + this.start,
+        this.route?.ir.name ?? '',
+      );
+      this.formatCtx = fmt;
+    }
+    if (this.upstreamHeaders !== undefined) fmt.requestHeaders = this.upstreamHeaders;
+    fmt.cluster = this.cluster ?? '';
+    fmt.upstreamAddress = this.endpoint ?? '';
+    return fmt;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Local answers
 
   /** Route-level response headers and filter-added ones (CORS) go on every answer for a route. */
   private decorateResponse(headers: HeaderBag): void {
     const route = this.route;
-    if (route !== undefined) applyHeaderOps(route.responseHeaders, headers);
+    if (route !== undefined) {
+      const ops = route.responseHeaders;
+      if (ops.dynamic) {
+        const fmt = this.formatContext();
+        fmt.responseHeaders = headers;
+        applyHeaderOps(ops, headers, fmt);
+      } else {
+        applyHeaderOps(ops, headers);
+      }
+    }
     const fctx = this.filterCtx;
     if (fctx !== undefined) for (const [name, value] of fctx.responseHeaders) headers[name] = value;
     if (this.lc.host.draining && !this.http2) headers.connection = 'close';

@@ -3,12 +3,36 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { IRRoute } from '@gateway/core';
+import { type DownstreamSocketInfo, HeaderFormatContext } from '../features/header-formatters.js';
 import { applyHeaderOps } from '../features/headers.js';
 import type { FilterContext, FilterOutcome, FilterRequest } from '../filters/types.js';
 import { pickWeightedCluster } from '../routing/route-table.js';
-import { copyRequestHeaders } from '../security/hop-by-hop.js';
-import type { ListenerContext } from './request-handler.js';
+import { copyRequestHeaders, type HeaderRecord } from '../security/hop-by-hop.js';
+import type { DownstreamRequest, ListenerContext } from './request-handler.js';
 import { prepareRequest } from './request-handler.js';
+
+/**
+ * The downstream half of a WebSocket tunnel: an HTTP/1.1 socket after `Upgrade: websocket`, or an
+ * HTTP/2 stream after an RFC 8441 extended CONNECT. Everything else (routing, filters, header
+ * rules, endpoint choice, the upstream HTTP/1.1 Upgrade request) is shared.
+ */
+export interface UpgradeDownstream {
+  /** Carries the WebSocket frames; tracked for shutdown and closed with the upstream. */
+  readonly stream: Duplex;
+  /** Method of the upstream request and of the filter view (`GET` for extended CONNECT). */
+  readonly method: string;
+  /** Requested protocol (`upgrade` header or `:protocol`), lower-cased; '' when absent. */
+  readonly protocol: string;
+  /** Answers locally (refusal, filter answer, upstream failure) and closes. */
+  reject(status: number, message: string, location?: string, extra?: Record<string, string>): void;
+  /** Adjusts the upstream request headers (e.g. a fresh `sec-websocket-key`). */
+  prepareHeaders(headers: HeaderRecord): void;
+  /**
+   * The upstream connection is up and the request head was written: relay the handshake answer
+   * and then the frames. Calls `fail` instead when the upstream refuses the upgrade.
+   */
+  connected(upstream: net.Socket, fail: (status: number, message: string) => void): void;
+}
 
 /**
  * WebSocket upgrades (HTTP/1.1 `Upgrade: websocket`). Allowed only on routes whose `upgrades`
@@ -18,38 +42,66 @@ import { prepareRequest } from './request-handler.js';
  * request head, and pipes bytes both ways until either side closes.
  */
 export function handleUpgrade(lc: ListenerContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on('error', noop);
+  const downstream: UpgradeDownstream = {
+    stream: socket,
+    method: req.method ?? 'GET',
+    protocol: String(req.headers.upgrade ?? '').toLowerCase(),
+    reject: (status, message, location, extra) => rawResponse(socket, status, message, location, extra),
+    prepareHeaders: noop,
+    connected(upstream) {
+      // The upstream's 101 (or refusal) goes to the client as is: both sides speak HTTP/1.1.
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    },
+  };
+  runUpgrade(lc, req, false, downstream);
+}
+
+/**
+ * The shared upgrade path: route, filters, endpoint, upstream `Upgrade: websocket` request, then
+ * `downstream.connected`.
+ */
+export function runUpgrade(
+  lc: ListenerContext,
+  req: DownstreamRequest,
+  http2: boolean,
+  downstream: UpgradeDownstream,
+): void {
   const host = lc.host;
   const cfg = host.active;
-  socket.on('error', noop);
+  const socket = downstream.stream;
   if (cfg === undefined) {
-    rawResponse(socket, 503, 'no configuration loaded');
+    downstream.reject(503, 'no configuration loaded');
     return;
   }
-  const prepared = prepareRequest(lc, cfg, req, false);
+  const prepared = prepareRequest(lc, cfg, req, http2, downstream.method);
   if (!prepared.ok) {
-    rawResponse(socket, prepared.status, prepared.reason, prepared.location);
+    downstream.reject(prepared.status, prepared.reason, prepared.location);
     return;
   }
   const routed = prepared.routed;
   const decision = routed.decision;
   if (decision.kind !== 'route') {
-    rawResponse(socket, decision.kind === 'insecure-redirect' ? 403 : 404, 'no route');
+    downstream.reject(decision.kind === 'insecure-redirect' ? 403 : 404, 'no route');
     return;
   }
   const route = decision.route;
   const action = route.action;
-  const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+  const upgrade = downstream.protocol;
   if (action.kind !== 'forward' || upgrade !== 'websocket' || !action.websocket) {
-    rawResponse(socket, 403, `upgrade to ${upgrade || '(none)'} is not allowed on this route`);
+    downstream.reject(403, `upgrade to ${upgrade || '(none)'} is not allowed on this route`);
     return;
   }
+  const startTime = Date.now();
   cfg.inflight++;
   const done = () => {
     cfg.inflight--;
     if (cfg.retired && cfg.inflight === 0) host.releaseConfig(cfg);
   };
   const ctx = new UpgradeFilterContext(route.ir, cfg.ir, {
-    method: req.method ?? 'GET',
+    method: downstream.method,
     path: routed.path,
     query: routed.query,
     authority: routed.authority,
@@ -60,8 +112,7 @@ export function handleUpgrade(lc: ListenerContext, req: IncomingMessage, socket:
   });
   const proceed = (outcome: FilterOutcome) => {
     if (outcome.kind === 'respond') {
-      rawResponse(
-        socket,
+      downstream.reject(
         outcome.status,
         typeof outcome.body === 'string' ? outcome.body : outcome.reason,
         undefined,
@@ -72,14 +123,14 @@ export function handleUpgrade(lc: ListenerContext, req: IncomingMessage, socket:
     }
     const picked = pickWeightedCluster(action, Math.random());
     if (picked === undefined) {
-      rawResponse(socket, 503, 'no cluster has weight');
+      downstream.reject(503, 'no cluster has weight');
       done();
       return;
     }
     const endpoint = host.clusters.pick(picked.cluster);
     if ('kind' in endpoint) {
       host.metrics.upstreamError(picked.cluster, endpoint.reason);
-      rawResponse(socket, endpoint.status, endpoint.message);
+      downstream.reject(endpoint.status, endpoint.message);
       done();
       return;
     }
@@ -90,13 +141,30 @@ export function handleUpgrade(lc: ListenerContext, req: IncomingMessage, socket:
       picked.hostRewrite ?? action.hostRewrite ?? action.autoHost?.get(picked.cluster) ?? routed.authority;
     headers['x-forwarded-for'] = routed.forwarded.xff;
     headers['x-forwarded-proto'] = routed.forwarded.proto;
-    applyHeaderOps(picked.requestHeaders, headers);
-    applyHeaderOps(route.requestHeaders, headers);
+    let fmt: HeaderFormatContext | undefined;
+    if (picked.requestHeaders.dynamic || route.requestHeaders.dynamic) {
+      fmt = new HeaderFormatContext(
+        req.socket as DownstreamSocketInfo | undefined,
+        routed.forwarded.client,
+        headers,
+        routed.authority,
+        downstream.method,
+        req.url ?? '/',
+        routed.scheme,
+        http2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+        startTime,
+        route.ir.name,
+      );
+      fmt.cluster = picked.cluster;
+    }
+    applyHeaderOps(picked.requestHeaders, headers, fmt);
+    applyHeaderOps(route.requestHeaders, headers, fmt);
     for (const name of ctx.upstreamHeadersToRemove) delete headers[name];
     for (const [name, value] of ctx.upstreamHeaders) headers[name] = value;
+    downstream.prepareHeaders(headers);
     headers.connection = 'Upgrade';
     headers.upgrade = 'websocket';
-    let requestHead = `${req.method} ${path} HTTP/1.1\r\n`;
+    let requestHead = `${downstream.method} ${path} HTTP/1.1\r\n`;
     for (const name in headers) {
       const v = headers[name] as string | string[];
       if (Array.isArray(v)) for (const item of v) requestHead += `${name}: ${item}\r\n`;
@@ -114,6 +182,8 @@ export function handleUpgrade(lc: ListenerContext, req: IncomingMessage, socket:
       : net.connect({ host: endpoint.host, port: endpoint.port });
     let connected = false;
     let released = false;
+    // After a local answer the downstream closes itself once the answer is flushed.
+    let answered = false;
     const release = (outcome: 'success' | 'failure') => {
       if (released) return;
       released = true;
@@ -125,21 +195,26 @@ export function handleUpgrade(lc: ListenerContext, req: IncomingMessage, socket:
     upstream.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
       connected = true;
       upstream.write(requestHead);
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
+      downstream.connected(upstream, (status, message) => {
+        host.metrics.upstreamError(picked.cluster, 'protocol-error');
+        answered = true;
+        downstream.reject(status, message);
+        upstream.destroy();
+        release('failure');
+      });
     });
     upstream.on('error', (err) => {
       if (!connected) {
         host.metrics.upstreamError(picked.cluster, 'connect-failure');
-        rawResponse(socket, 503, `upstream connect error: ${err.message}`);
+        answered = true;
+        downstream.reject(503, `upstream connect error: ${err.message}`);
         release('failure');
         return;
       }
       socket.destroy();
     });
     upstream.once('close', () => {
-      socket.destroy();
+      if (!answered) socket.destroy();
       release(connected ? 'success' : 'failure');
     });
     socket.once('close', () => {
@@ -151,13 +226,13 @@ export function handleUpgrade(lc: ListenerContext, req: IncomingMessage, socket:
   try {
     outcome = cfg.pipeline.empty ? CONTINUE : cfg.pipeline.run(ctx);
   } catch {
-    rawResponse(socket, 500, 'filter error');
+    downstream.reject(500, 'filter error');
     done();
     return;
   }
   if (outcome instanceof Promise) {
     outcome.then(proceed, () => {
-      rawResponse(socket, 500, 'filter error');
+      downstream.reject(500, 'filter error');
       done();
     });
   } else {

@@ -1,5 +1,6 @@
 import type { IRCluster } from '@gateway/core';
 import { Pool } from 'undici';
+import { H1Pool } from './h1-pool.js';
 import { H2Pool, type UpstreamDispatcher } from './h2-pool.js';
 import type { UpstreamTlsOptions } from './tls.js';
 
@@ -83,9 +84,9 @@ function keepAliveOptions(config: PoolConfig) {
 }
 
 /**
- * The connection pool for one endpoint. HTTP/1.1 (and `auto`) use an undici `Pool` of keep-alive
- * connections that never pipelines (head-of-line blocking would make retries unsafe); `auto` over
- * TLS lets ALPN pick h2 with one stream per connection. HTTP/2 uses {@link H2Pool} (node:http2,
+ * The connection pool for one endpoint. HTTP/1.1 uses {@link H1Pool} (keep-alive connections on
+ * node:net/node:tls that never pipeline: head-of-line blocking would make retries unsafe); `auto`
+ * over TLS uses an undici `Pool` so ALPN can pick h2 with one stream per connection. HTTP/2 uses {@link H2Pool} (node:http2,
  * h2c prior knowledge in cleartext), which multiplexes streaming requests as gRPC needs.
  *
  * @example
@@ -107,6 +108,17 @@ export function createEndpointPool(host: string, port: number, config: PoolConfi
     if (config.tls) options.tls = config.tls;
     return new H2Pool(origin, options);
   }
+  if (config.mode === 'h1') {
+    return new H1Pool(host, port, {
+      ...(config.tls ? { tls: config.tls } : {}),
+      connectTimeoutMs: config.connectTimeoutMs,
+      idleTimeoutMs: keepAliveOptions(config).keepAliveTimeout,
+      maxConnectionLifetimeMs: config.maxConnectionLifetimeMs,
+      connections: Math.max(config.connections, 0),
+      tcpKeepaliveDelayMs: config.tcpKeepaliveDelayMs,
+    });
+  }
+  // `auto` (ALPN over TLS may pick h2): undici negotiates and speaks either.
   return new Pool(origin, {
     connections: config.connections > 0 ? config.connections : null,
     pipelining: 1,
