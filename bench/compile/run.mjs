@@ -191,8 +191,10 @@ function status(results) {
   if (!r) return '';
   const time =
     r.loadCompileMs <= 200
-      ? 'met'
-      : `**not met** (${r.loadCompileMs} ms cold, ${r.warmLoadCompileMs} ms warm)`;
+      ? `met (${r.loadCompileMs} ms cold, ${r.warmLoadCompileMs} ms warm)`
+      : r.warmLoadCompileMs <= 200
+        ? `met warm (${r.warmLoadCompileMs} ms) but **not cold** (${r.loadCompileMs} ms)`
+        : `**not met** (${r.loadCompileMs} ms cold, ${r.warmLoadCompileMs} ms warm)`;
   const rss = r.peakRssMB <= 150 ? `met (${r.peakRssMB} MB)` : `**not met** (${r.peakRssMB} MB)`;
   return `On this run the time target is ${time}; the memory target is ${rss}.`;
 }
@@ -203,7 +205,7 @@ function updateDocs(out) {
   const rows = out.results
     .map(
       (r) =>
-        `| ${r.mappings.toLocaleString('en-US')} | ${(r.inputBytes / 1e6).toFixed(1)} MB | ${r.loadMs} | ${r.compileMs} | **${r.loadCompileMs}** | ${r.loadCompileCpuMs} | ${r.warmLoadCompileMs} | ${r.objectsLoadCompileMs} | ${r.peakRssMB} | ${r.routes.toLocaleString('en-US')} | ${(r.irBytes / 1e6).toFixed(1)} MB |`,
+        `| ${r.mappings.toLocaleString('en-US')} | ${(r.inputBytes / 1e6).toFixed(1)} MB | ${r.loadMs} | ${r.compileMs} | **${r.loadCompileMs}** | ${r.loadCompileCpuMs} | **${r.warmLoadCompileMs}** | ${r.versionMs} | ${r.objectsLoadCompileMs} | ${r.peakRssMB} | ${r.routes.toLocaleString('en-US')} | ${(r.irBytes / 1e6).toFixed(1)} MB |`,
     )
     .join('\n');
   const section = `## Compile (core)
@@ -216,30 +218,29 @@ times are the best of ${out.results[0]?.runs ?? 1} runs (each after a small warm
 worst; "CPU ms" is user+system time of the cold load+compile (includes GC and JIT helper threads).
 ${out.note}; ${out.machine.cpus} × ${out.machine.cpuModel}, Node ${out.node}, ${out.date.slice(0, 10)}.
 
-| Mappings | YAML | load ms | compile ms | load+compile ms | CPU ms | warm ms | objects ms | peak RSS MB | routes | IR JSON |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| Mappings | YAML | load ms | compile ms | load+compile ms | CPU ms | warm ms | version ms | objects ms | peak RSS MB | routes | IR JSON |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows}
 
 Columns: first (cold) load+compile in a fresh process, its CPU time, "warm" = best repeat in the
-same process (what a controller or gateway that recompiles on every change sees), "objects" =
+same process (what a controller or gateway that recompiles on every change sees), "version" =
+the first read of \`ir.version\` (the content hash, computed lazily: see docs/ir.md), "objects" =
 \`loadObjects\` + \`compile\` on already-parsed objects (the Kubernetes-watch path). Peak RSS is
 measured right after the cold load+compile. Individual runs are in \`bench/results/compile.json\`
-(\`allLoadCompileMs\`); on this shared machine they vary by up to 2× between runs.
+(\`allLoadCompileMs\`); on this VM they vary by up to 1.5× between runs.
 
 Targets: 10,000 Mappings in ≤ 200 ms and ≤ 150 MB peak RSS. ${status(out.results)} For scale, Emissary's Python
 compiler needs ~0.8 s per 1,000 Mappings (ambassador-semantics reference §6), i.e. ~8 s for
-10,000. Where the time goes (CPU profiles and per-phase CPU timers at 10,000 Mappings): loading
-is about a quarter of load+compile (a fast parser for the YAML subset manifests use, the \`yaml\`
-package as fallback; \`yaml\` alone needs ~1.3 s for the 10,000-Mapping input); of compile, roughly
-a quarter is sealing — the IR is ~16 MB of JSON at 10,000 Mappings (≈ 850 bytes per route entry,
-390 per cluster) and \`sealIR\` hashes all of it, serialising a route shared by several virtual
-hosts once —, a third is building groups, routes and clusters, the rest validation, Mapping
-resolution and virtual hosts; garbage collection is spread over all of it (about a fifth to a
-third of the time, plus helper-thread CPU). Everything is linear (Maps keyed by group id, one
-sort); memory grows by ~5 MB per 1,000 Mappings above the ~60 MB Node baseline. The remaining
-cost is spread thinly (no function above ~10 % of a profile), so the 200 ms target needs a
-smaller IR (e.g. shared default sub-objects or an IR schema without empty defaults) or a version
-that is not a hash of the full IR text — both contract changes, not done here.
+10,000. What changed since the first version (917 ms cold, 574 ms warm at 10,000): the IR
+version is hashed on first read instead of inside \`compile\` (hashing 16 MB of IR JSON costs
+more than compiling it, and the Kubernetes controller re-seals after post-processing anyway);
+the YAML fast path parses each document in place in the stream, with no per-line objects or
+copies; the compiler hashes each group id once, builds routes and clusters once in their final
+key order, shares frozen empty lists and default sub-objects (272,680 → 107,869 objects in the
+10,000-Mapping IR) and decides Host attachment once per hostname. What is left is spread
+thinly (no function above ~5 % of a warm profile); a cold run is about twice a warm one because
+V8 is still optimising the compiler during it, and garbage collection is 15–25 % of compile time.
+The 50,000 run shows the cost stays linear.
 `;
   const next = md.replace(/## Compile \(core\)\n[\s\S]*?(?=\n## )/, `${section}`);
   writeFileSync(file, next);

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, PROXY_NODE_FLAGS, treeCpuMs } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -19,17 +20,11 @@ const variants = (process.argv[2] ?? 'gateway,gateway-request,gateway-dispatch,h
 );
 const rounds = Number(process.argv[3] ?? 5);
 const seconds = Number(process.argv[4] ?? 5);
-const TICK_MS = 10;
-
-function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
-}
 
 function start(file, env) {
   const child = fork(join(here, file), [], {
     env: { ...process.env, GW_ROOT: root, ...env },
+    execArgv: file === 'target-child.mjs' ? PROXY_NODE_FLAGS : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -52,16 +47,19 @@ const loadStart = loadavg().map((l) => Math.round(l * 100) / 100);
 try {
   for (let round = 0; round < rounds; round++) {
     for (const v of variants) {
+      // `gateway-workers`: `runWorkers` with 2 workers (node:cluster) on a fixed port.
+      const workers = v === 'gateway-workers' ? { WORKERS: '2', PORT: String(await freePort()) } : {};
       const t = await start('target-child.mjs', {
         VARIANT: v,
         ORIGIN_PORT: String(origin.port),
         ROUTES: '10',
+        ...workers,
       });
       const url = `http://127.0.0.1:${t.port}/svc/9/x`;
       await autocannon({ url, connections: 50, duration: 2 });
-      const before = cpuMs(t.child.pid);
+      const before = treeCpuMs(t.child.pid);
       const r = await autocannon({ url, connections: 50, duration: seconds });
-      const cpu = cpuMs(t.child.pid) - before;
+      const cpu = treeCpuMs(t.child.pid) - before;
       const row = {
         rps: Math.round(r.requests.average),
         cpuUsPerRequest: Math.round((cpu * 1000) / r.requests.total),
@@ -99,6 +97,7 @@ const interleaved = {
     gatewayVsHttpProxyRps: ratio('gateway', 'http-proxy', 'rps'),
     gatewayVsFastifyRps: ratio('gateway', 'fastify', 'rps'),
     gatewayVsRequestPathRps: ratio('gateway', 'gateway-request', 'rps'),
+    workers2VsOneRps: ratio('gateway-workers', 'gateway', 'rps'),
     // CPU efficiency: how many times less CPU per request the gateway needs.
     gatewayVsHttpProxyCpu: ratio('http-proxy', 'gateway', 'cpuUsPerRequest'),
     gatewayVsFastifyCpu: ratio('fastify', 'gateway', 'cpuUsPerRequest'),

@@ -21,10 +21,23 @@ export function freePort() {
   });
 }
 
+/**
+ * Node flags for every proxy under test (gateway, http-proxy, fastify alike): the young-generation
+ * floor `gateway serve` runs with (packages/cli/src/relaunch.ts). Override with BENCH_NODE_FLAGS
+ * ("" for V8's defaults).
+ */
+export const PROXY_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--min-semi-space-size=16')
+  .split(' ')
+  .filter(Boolean);
+
 export function startChild(file, env, execArgv = []) {
+  const flags =
+    file === 'target-child.mjs' && !execArgv.some((a) => a.startsWith('--min-semi-space-size'))
+      ? [...PROXY_NODE_FLAGS, ...execArgv]
+      : execArgv;
   const child = fork(join(here, file), [], {
     env: { ...process.env, GW_ROOT: root, ...env },
-    execArgv,
+    execArgv: flags,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

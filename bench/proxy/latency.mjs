@@ -12,7 +12,7 @@ import { pacedLoad } from './paced-load.mjs';
 
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_DURATION_S ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
 /** Steal time (ms) the hypervisor took from this VM so far, from /proc/stat. */
@@ -80,6 +80,12 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const r3 = (x) => Math.round(x * 1000) / 1000;
+// Rounds in which the hypervisor took (almost) no CPU from this VM during any variant's run:
+// steal hits whichever variant runs at that moment, so it says nothing about the proxies.
+const QUIET_STEAL_MS = Number(process.env.BENCH_QUIET_STEAL_MS ?? 200);
+const quiet = runs.direct
+  .map((_, i) => i)
+  .filter((i) => Object.values(runs).every((list) => list[i].stealMs <= QUIET_STEAL_MS));
 const summary = {};
 for (const [name, list] of Object.entries(runs)) {
   const added = list.map((r, i) => r.p99 - runs.direct[i].p99);
@@ -94,6 +100,10 @@ for (const [name, list] of Object.entries(runs)) {
           addedP99Ms: r3(median(added)),
           addedP99PerRound: added.map(r3),
           roundsWithin1ms: added.filter((a) => a <= 1).length,
+          quietRounds: quiet.length,
+          quietAddedP99Ms: quiet.length > 0 ? r3(median(quiet.map((i) => added[i]))) : null,
+          quietAddedP50Ms:
+            quiet.length > 0 ? r3(median(quiet.map((i) => list[i].p50 - runs.direct[i].p50))) : null,
         }),
   };
 }
@@ -102,7 +112,13 @@ const out = {
   date: new Date().toISOString(),
   node: process.version,
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
-  method: { rate: RATE, secondsPerRun: SECONDS, rounds: ROUNDS, connections: CONNECTIONS },
+  method: {
+    rate: RATE,
+    secondsPerRun: SECONDS,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    quietStealMs: QUIET_STEAL_MS,
+  },
   loadAvg1m: { start: +loadAvgStart.toFixed(2), end: +loadavg()[0].toFixed(2) },
   summary,
   runs,

@@ -56,16 +56,33 @@ export interface FastDocument {
 }
 
 /**
- * Tabs, and whitespace that YAML does not treat as whitespace but JavaScript's `trim` would
- * strip (NBSP, NEL, the Unicode spaces, BOM…): a document with any of them goes to `yaml`.
- * A plain character class: the search is linear.
+ * Position of the next character the fast path leaves to `yaml`: control characters other than
+ * LF and CR (tabs among them), and whitespace that YAML does not treat as whitespace but
+ * JavaScript's `trim` would strip (NBSP, NEL, the Unicode spaces, BOM…). -1 when none.
  */
-const AWKWARD_SPACE = /[\t\v\f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g;
-
 function nextAwkwardSpace(text: string, from: number): number {
-  AWKWARD_SPACE.lastIndex = from;
-  const m = AWKWARD_SPACE.exec(text);
-  return m === null ? -1 : m.index;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32) {
+      if (c !== 10 && c !== 13) return i;
+    } else if (c >= 0x85 && isUnicodeSpace(c)) return i;
+  }
+  return -1;
+}
+
+function isUnicodeSpace(c: number): boolean {
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /** Parses one YAML document; returns `{ value }`, or undefined when outside the subset. */
