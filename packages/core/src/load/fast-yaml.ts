@@ -71,18 +71,7 @@ function nextAwkwardSpace(text: string, from: number): number {
 }
 
 function isUnicodeSpace(c: number): boolean {
-  return (
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
+  return c === 0x85 || (c >= 0xa0 && isTrimSpace(c));
 }
 
 /** Parses one YAML document; returns `{ value }`, or undefined when outside the subset. */
@@ -651,21 +640,7 @@ function flow(text: string, start: number, e: number): unknown {
     for (;;) {
       out.push(flowScalar(text, e, false));
       flowWs(text, e);
-      const c = flowPos < e ? text.charCodeAt(flowPos) : -1;
-      if (c === 44) {
-        flowPos++;
-        flowWs(text, e);
-        if (flowPos < e && text.charCodeAt(flowPos) === 93) {
-          flowPos++;
-          return out;
-        }
-        continue;
-      }
-      if (c === 93) {
-        flowPos++;
-        return out;
-      }
-      return bail();
+      if (flowSeparatorEnds(text, e, 93)) return out;
     }
   }
   const out: Record<string, unknown> = {};
@@ -682,20 +657,28 @@ function flow(text: string, start: number, e: number): unknown {
     flowPos++;
     out[key as string] = flowScalar(text, e, false);
     flowWs(text, e);
-    const c = flowPos < e ? text.charCodeAt(flowPos) : -1;
-    if (c === 44) {
-      flowPos++;
-      flowWs(text, e);
-      if (flowPos < e && text.charCodeAt(flowPos) === 125) {
-        flowPos++;
-        return out;
-      }
-      continue;
-    }
-    if (c === 125) {
-      flowPos++;
-      return out;
-    }
-    return bail();
+    if (flowSeparatorEnds(text, e, 125)) return out;
   }
+}
+
+/**
+ * After a flow item: consumes `,` (returns false: another item follows) or the closing bracket
+ * `close` (also after a trailing comma; returns true); anything else is outside the subset.
+ */
+function flowSeparatorEnds(text: string, e: number, close: number): boolean {
+  const c = flowPos < e ? text.charCodeAt(flowPos) : -1;
+  if (c === 44) {
+    flowPos++;
+    flowWs(text, e);
+    if (flowPos < e && text.charCodeAt(flowPos) === close) {
+      flowPos++;
+      return true;
+    }
+    return false;
+  }
+  if (c === close) {
+    flowPos++;
+    return true;
+  }
+  return bail();
 }

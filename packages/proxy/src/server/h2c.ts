@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { ReplaySocket } from './replay-socket.js';
 
 /**
  * Cleartext protocol detection: an HTTP/2 client with prior knowledge starts with the connection
@@ -43,74 +44,4 @@ export function sniffCleartext(
   const onClose = () => socket.off('data', onData);
   socket.on('data', onData);
   socket.once('close', onClose);
-}
-
-/** A duplex over a socket that first replays bytes already read from it. */
-class ReplaySocket extends Duplex {
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
-  readonly remoteFamily: string | undefined;
-  readonly localAddress: string | undefined;
-  readonly localPort: number | undefined;
-
-  constructor(
-    private readonly socket: Socket,
-    head: Buffer,
-  ) {
-    super({ allowHalfOpen: false });
-    this.remoteAddress = socket.remoteAddress;
-    this.remotePort = socket.remotePort;
-    this.remoteFamily = socket.remoteFamily;
-    this.localAddress = socket.localAddress;
-    this.localPort = socket.localPort;
-    this.push(head);
-    socket.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) socket.pause();
-    });
-    socket.once('end', () => this.push(null));
-    socket.once('error', (err) => this.destroy(err));
-    socket.once('close', () => this.destroy());
-  }
-
-  override _read(): void {
-    this.socket.resume();
-  }
-
-  override _write(chunk: Buffer, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.socket.write(chunk, encoding, cb);
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    this.socket.end(cb);
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.socket.destroy(err ?? undefined);
-    cb(err);
-  }
-
-  setTimeout(ms: number, cb?: () => void): this {
-    this.socket.setTimeout(ms, cb);
-    return this;
-  }
-
-  setNoDelay(noDelay?: boolean): this {
-    this.socket.setNoDelay(noDelay);
-    return this;
-  }
-
-  setKeepAlive(enable?: boolean, delay?: number): this {
-    this.socket.setKeepAlive(enable, delay);
-    return this;
-  }
-
-  ref(): this {
-    this.socket.ref();
-    return this;
-  }
-
-  unref(): this {
-    this.socket.unref();
-    return this;
-  }
 }

@@ -120,17 +120,9 @@ export class ListenerServer {
     else this.h1.emit('connection', socket as Duplex);
   }
 
-  listen(): Promise<BindAddress> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.front.once('error', onError);
-      this.front.listen({ host: this.bind.host, port: this.bind.port, backlog: 1024 }, () => {
-        this.front.off('error', onError);
-        const a = this.front.address() as net.AddressInfo;
-        this.bound = { host: a.address, port: a.port };
-        resolve(this.bound);
-      });
-    });
+  async listen(): Promise<BindAddress> {
+    this.bound = await listenOn(this.front, this.bind);
+    return this.bound;
   }
 
   address(): BindAddress | undefined {
@@ -189,4 +181,17 @@ function serverSettingsKey(s: IRSettings): string {
     s.http2MaxConcurrentStreams,
     s.connectionIdleTimeoutMs,
   ].join('/');
+}
+
+/** Listens on `bind` (backlog 1024); resolves with the bound address, rejects on a bind error. */
+export function listenOn(server: net.Server, bind: BindAddress): Promise<BindAddress> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen({ host: bind.host, port: bind.port, backlog: 1024 }, () => {
+      server.off('error', onError);
+      const a = server.address() as net.AddressInfo;
+      resolve({ host: a.address, port: a.port });
+    });
+  });
 }

@@ -21,7 +21,6 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Diagnostic, GatewayIR, IRCluster, IRListener, IRSecret, IRTcpRoute } from '@gateway/core';
 import type { Logger } from 'pino';
@@ -33,7 +32,8 @@ import { breakerLimitsFor } from '../upstream/circuit-breaker.js';
 import { resolveUpstreamTls, serviceHost, type UpstreamTlsOptions } from '../upstream/tls.js';
 import type { ClusterManager, PickedEndpoint } from '../upstream/types.js';
 import { MAX_CLIENT_HELLO_BYTES, parseClientHello } from './client-hello.js';
-import type { BindAddress } from './listener.js';
+import { type BindAddress, listenOn } from './listener.js';
+import { ReplaySocket } from './replay-socket.js';
 
 /** How long a client may take to send its ClientHello (inspection) or finish the TLS handshake. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -499,17 +499,9 @@ export class TcpListenerServer {
     );
   }
 
-  listen(): Promise<BindAddress> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.front.once('error', onError);
-      this.front.listen({ host: this.bind.host, port: this.bind.port, backlog: 1024 }, () => {
-        this.front.off('error', onError);
-        const a = this.front.address() as net.AddressInfo;
-        this.bound = { host: a.address, port: a.port };
-        resolve(this.bound);
-      });
-    });
+  async listen(): Promise<BindAddress> {
+    this.bound = await listenOn(this.front, this.bind);
+    return this.bound;
   }
 
   address(): BindAddress | undefined {
@@ -647,7 +639,7 @@ class TcpConnection {
   /** TLS termination: a server-side TLS socket over the already-read bytes plus the rest. */
   private terminate(context: tls.SecureContext, head: Buffer | undefined): void {
     // The ClientHello was read in JavaScript; a TLS socket over the raw handle would miss it.
-    const stream = new ReplayStream(this.socket, head);
+    const stream = new ReplaySocket(this.socket, head, { allowHalfOpen: true });
     const secure = new tls.TLSSocket(stream as unknown as net.Socket, {
       isServer: true,
       secureContext: context,
@@ -883,40 +875,3 @@ function lingerThenDestroy(socket: net.Socket): void {
 }
 
 function noop(): void {}
-
-/**
- * A duplex over a socket that first yields bytes already read from it (the inspected
- * ClientHello), so a TLS socket can be layered on top. Half-close passes through.
- */
-class ReplayStream extends Duplex {
-  constructor(
-    private readonly socket: net.Socket,
-    head: Buffer | undefined,
-  ) {
-    super({ allowHalfOpen: true });
-    if (head && head.length > 0) this.push(head);
-    socket.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) socket.pause();
-    });
-    socket.once('end', () => this.push(null));
-    socket.once('error', (err) => this.destroy(err));
-    socket.once('close', () => this.destroy());
-  }
-
-  override _read(): void {
-    this.socket.resume();
-  }
-
-  override _write(chunk: Buffer, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.socket.write(chunk, encoding, cb);
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    this.socket.end(cb);
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.socket.destroy(err ?? undefined);
-    cb(err);
-  }
-}

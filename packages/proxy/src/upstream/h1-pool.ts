@@ -2,40 +2,18 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { ResponseParseError, ResponseParser, type ResponseParserSink } from './h1-response-parser.js';
+import { PoolError, type PoolHandler } from './dispatch-handler.js';
+import {
+  isToken,
+  ResponseParseError,
+  ResponseParser,
+  type ResponseParserSink,
+} from './h1-response-parser.js';
 import type { UpstreamDispatcher } from './h2-pool.js';
-import type { UpstreamTlsOptions } from './tls.js';
+import type { PoolConfig } from './pool.js';
 
-/** Options of an {@link H1Pool}. */
-export interface H1PoolOptions {
-  tls?: UpstreamTlsOptions;
-  connectTimeoutMs: number;
-  /** Keep-alive idle timeout for pooled connections (a shorter `Keep-Alive: timeout` hint wins). */
-  idleTimeoutMs: number;
-  /** Stop reusing a connection older than this; 0 = unlimited. */
-  maxConnectionLifetimeMs: number;
-  /** Connection cap; 0 = unlimited. Requests over the cap wait in a queue. */
-  connections: number;
-  /** TCP keepalive initial delay, 0 = OS default. */
-  tcpKeepaliveDelayMs: number;
-}
-
-/** Errors shaped like undici's so the exchange classifies every pool's failures the same way. */
-export class H1Error extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-type Handler = Dispatcher.DispatchHandler & {
-  onConnect(abort: (err?: Error) => void): void;
-  onHeaders(status: number, raw: string[], resume: () => void, statusText: string): boolean;
-  onData(chunk: Buffer): boolean;
-  onComplete(trailers: string[] | null): void;
-  onError(err: Error): void;
-};
+/** Options of an {@link H1Pool}: a {@link PoolConfig} without the protocol mode. */
+export type H1PoolOptions = Omit<PoolConfig, 'mode'>;
 
 type DispatchOptions = Dispatcher.DispatchOptions & { servername?: string };
 
@@ -55,21 +33,6 @@ const SKIP_HEADERS = new Set([
   'proxy-connection',
 ]);
 
-const TOKEN = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
-for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
-for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
-for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
-
-function validName(name: string): boolean {
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c > 127 || TOKEN[c] === 0) return false;
-  }
-  return true;
-}
-
 function validValue(value: string): boolean {
   return value.indexOf('\r') < 0 && value.indexOf('\n') < 0 && value.indexOf('\0') < 0;
 }
@@ -77,7 +40,7 @@ function validValue(value: string): boolean {
 /** One request on the pool: queued, then written on a connection, then answered. */
 class H1Request {
   readonly opts: DispatchOptions;
-  readonly handler: Handler;
+  readonly handler: PoolHandler;
   conn: H1Connection | null = null;
   done = false;
   /** The handler was told `onConnect` (the request went to a connection). */
@@ -90,14 +53,14 @@ class H1Request {
   replayed = false;
   readonly abort: (err?: Error) => void;
 
-  constructor(opts: DispatchOptions, handler: Handler) {
+  constructor(opts: DispatchOptions, handler: PoolHandler) {
     this.opts = opts;
     this.handler = handler;
     this.abort = (err?: Error) => {
       if (this.done) return;
       const conn = this.conn;
-      if (conn !== null) conn.abortRequest(this, err ?? new H1Error('UND_ERR_ABORTED', 'request aborted'));
-      else this.fail(err ?? new H1Error('UND_ERR_ABORTED', 'request aborted'));
+      if (conn !== null) conn.abortRequest(this, err ?? new PoolError('UND_ERR_ABORTED', 'request aborted'));
+      else this.fail(err ?? new PoolError('UND_ERR_ABORTED', 'request aborted'));
     };
   }
 
@@ -201,7 +164,7 @@ class H1Connection implements ResponseParserSink {
     this.connectTimer = setTimeout(() => {
       this.connectTimer = null;
       this.destroy(
-        new H1Error('UND_ERR_CONNECT_TIMEOUT', `connect timeout after ${timeoutMs} ms (${pool.origin})`),
+        new PoolError('UND_ERR_CONNECT_TIMEOUT', `connect timeout after ${timeoutMs} ms (${pool.origin})`),
       );
     }, timeoutMs);
     socket.once(t ? 'secureConnect' : 'connect', () => {
@@ -239,7 +202,7 @@ class H1Connection implements ResponseParserSink {
       this.socket.setTimeout(ms);
     }
     const method = opts.method;
-    if (!validValue(opts.path) || opts.path.indexOf(' ') >= 0 || !validName(method)) {
+    if (!validValue(opts.path) || opts.path.indexOf(' ') >= 0 || !isToken(method)) {
       this.reject(req, 'invalid request line');
       return;
     }
@@ -262,7 +225,7 @@ class H1Connection implements ResponseParserSink {
           continue;
         }
         if (lower === 'host') hasHost = true;
-        if (!validName(key)) {
+        if (!isToken(key)) {
           this.reject(req, `invalid request header name ${JSON.stringify(key)}`);
           return;
         }
@@ -324,7 +287,7 @@ class H1Connection implements ResponseParserSink {
     // Nothing was written: the connection stays clean.
     this.current = null;
     req.conn = null;
-    req.fail(new H1Error('UND_ERR_INVALID_ARG', message));
+    req.fail(new PoolError('UND_ERR_INVALID_ARG', message));
     this.pool.release(this);
   }
 
@@ -336,7 +299,7 @@ class H1Connection implements ResponseParserSink {
     this.bodyWritten += chunk.length;
     if (this.bodyExpected >= 0 && this.bodyWritten > this.bodyExpected) {
       this.failCurrent(
-        new H1Error('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'request body longer than its Content-Length'),
+        new PoolError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'request body longer than its Content-Length'),
       );
       return;
     }
@@ -358,7 +321,7 @@ class H1Connection implements ResponseParserSink {
     if (req === null || req.done) return;
     if (this.bodyExpected >= 0 && this.bodyWritten !== this.bodyExpected) {
       this.failCurrent(
-        new H1Error('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'request body shorter than its Content-Length'),
+        new PoolError('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'request body shorter than its Content-Length'),
       );
       return;
     }
@@ -368,7 +331,7 @@ class H1Connection implements ResponseParserSink {
 
   bodyFailed(err: Error): void {
     this.detachBody();
-    this.failCurrent(new H1Error('UND_ERR_ABORTED', `request body failed: ${err.message}`));
+    this.failCurrent(new PoolError('UND_ERR_ABORTED', `request body failed: ${err.message}`));
   }
 
   onDrain(): void {
@@ -493,11 +456,11 @@ class H1Connection implements ResponseParserSink {
       } catch (err) {
         this.failRequest(req, this.closedError(err as Error));
       }
-      if (this.current === req) this.failRequest(req, new H1Error('UND_ERR_SOCKET', 'other side closed'));
+      if (this.current === req) this.failRequest(req, new PoolError('UND_ERR_SOCKET', 'other side closed'));
     }
     this.pool.removed(
       this,
-      this.ready ? null : new H1Error('UND_ERR_SOCKET', `connection to ${this.pool.origin} closed`),
+      this.ready ? null : new PoolError('UND_ERR_SOCKET', `connection to ${this.pool.origin} closed`),
     );
   }
 
@@ -511,15 +474,15 @@ class H1Connection implements ResponseParserSink {
     const ms = this.timeoutMs;
     this.failCurrent(
       req.responded
-        ? new H1Error('UND_ERR_BODY_TIMEOUT', `response body idle for ${ms} ms`)
-        : new H1Error('UND_ERR_HEADERS_TIMEOUT', `response headers not received within ${ms} ms`),
+        ? new PoolError('UND_ERR_BODY_TIMEOUT', `response body idle for ${ms} ms`)
+        : new PoolError('UND_ERR_HEADERS_TIMEOUT', `response headers not received within ${ms} ms`),
     );
   }
 
   /** An error reading a response: undici's "other side closed" for resets and EOFs. */
   private closedError(err: Error & { code?: string }): Error {
-    if (err instanceof ResponseParseError || err instanceof H1Error) return err;
-    return new H1Error('UND_ERR_SOCKET', `${err.message || 'other side closed'} (${this.pool.origin})`);
+    if (err instanceof ResponseParseError || err instanceof PoolError) return err;
+    return new PoolError('UND_ERR_SOCKET', `${err.message || 'other side closed'} (${this.pool.origin})`);
   }
 
   abortRequest(req: H1Request, err: Error): void {
@@ -641,9 +604,9 @@ export class H1Pool implements UpstreamDispatcher {
   }
 
   dispatch(rawOpts: Dispatcher.DispatchOptions, rawHandler: Dispatcher.DispatchHandler): boolean {
-    const req = new H1Request(rawOpts as DispatchOptions, rawHandler as Handler);
+    const req = new H1Request(rawOpts as DispatchOptions, rawHandler as PoolHandler);
     if (this.closing) {
-      req.fail(new H1Error('UND_ERR_DESTROYED', 'HTTP/1.1 pool is closed'));
+      req.fail(new PoolError('UND_ERR_DESTROYED', 'HTTP/1.1 pool is closed'));
       return false;
     }
     this.assign(req);
@@ -752,7 +715,7 @@ export class H1Pool implements UpstreamDispatcher {
   /** Sends a request again on a fresh connection (see {@link H1Connection}). */
   replay(req: H1Request): void {
     if (this.closing) {
-      req.fail(new H1Error('UND_ERR_DESTROYED', 'HTTP/1.1 pool is closed'));
+      req.fail(new PoolError('UND_ERR_DESTROYED', 'HTTP/1.1 pool is closed'));
       return;
     }
     const sni = this.servernameFor(req);
@@ -769,7 +732,7 @@ export class H1Pool implements UpstreamDispatcher {
     const req = this.waiting.get(c);
     if (req !== undefined) {
       this.waiting.delete(c);
-      req.fail(err ?? new H1Error('UND_ERR_SOCKET', `connection to ${this.origin} closed`));
+      req.fail(err ?? new PoolError('UND_ERR_SOCKET', `connection to ${this.origin} closed`));
     }
     // Queued requests need a connection: open one if there is room now.
     while (
@@ -826,7 +789,7 @@ export class H1Pool implements UpstreamDispatcher {
   /** Fails queued and in-flight requests and closes every connection now. */
   destroy(): Promise<void> {
     this.closing = true;
-    const err = new H1Error('UND_ERR_DESTROYED', 'HTTP/1.1 pool destroyed');
+    const err = new PoolError('UND_ERR_DESTROYED', 'HTTP/1.1 pool destroyed');
     for (const req of this.queue.splice(0)) req.fail(err);
     for (const c of [...this.all]) {
       const req = c.current;

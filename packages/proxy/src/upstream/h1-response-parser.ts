@@ -56,7 +56,8 @@ for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
 for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
 for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
 
-function isToken(s: string): boolean {
+/** True when `s` is a non-empty RFC 9110 token (header names, methods). */
+export function isToken(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

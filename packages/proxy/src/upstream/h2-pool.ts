@@ -10,6 +10,7 @@ import { connect as netConnect } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import { PoolError, type PoolHandler } from './dispatch-handler.js';
 import type { UpstreamTlsOptions } from './tls.js';
 
 /** What the exchange needs from a per-endpoint connection pool (undici `Pool` fits it too). */
@@ -34,23 +35,6 @@ export interface H2PoolOptions {
 
 /** Streams per session until the peer's SETTINGS say otherwise (Node's and Envoy's edge default). */
 const DEFAULT_MAX_STREAMS = 100;
-
-/** Errors shaped like undici's so the exchange classifies both pools' failures the same way. */
-class H2Error extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-type Handler = Dispatcher.DispatchHandler & {
-  onConnect(abort: (err?: Error) => void): void;
-  onHeaders(status: number, raw: string[], resume: () => void, text: string): boolean;
-  onData(chunk: Buffer): boolean;
-  onComplete(trailers: Record<string, unknown> | null): void;
-  onError(err: Error): void;
-};
 
 class Session {
   readonly session: ClientHttp2Session;
@@ -96,7 +80,7 @@ function onStreamClose(this: StreamWithRequest): void {
 class H2Request {
   private readonly pool: H2Pool;
   private readonly entry: Session;
-  private readonly handler: Handler;
+  private readonly handler: PoolHandler;
   private readonly stream: ClientHttp2Stream;
   private trailers: IncomingHttpHeaders | null = null;
   private responded = false;
@@ -107,7 +91,7 @@ class H2Request {
     pool: H2Pool,
     entry: Session,
     opts: Dispatcher.DispatchOptions,
-    handler: Handler,
+    handler: PoolHandler,
     authority: string,
   ) {
     this.pool = pool;
@@ -144,7 +128,9 @@ class H2Request {
     const idle = Math.max(opts.headersTimeout ?? 0, opts.bodyTimeout ?? 0);
     this.idleMs = idle;
     if (idle > 0) stream.setTimeout(idle, onStreamTimeout);
-    handler.onConnect((err?: Error) => this.abort(err ?? new H2Error('UND_ERR_ABORTED', 'request aborted')));
+    handler.onConnect((err?: Error) =>
+      this.abort(err ?? new PoolError('UND_ERR_ABORTED', 'request aborted')),
+    );
     if (this.done || endStream) return;
     if (typeof body === 'string' || Buffer.isBuffer(body)) {
       stream.end(body);
@@ -167,8 +153,8 @@ class H2Request {
     const idle = this.idleMs;
     this.abort(
       this.responded
-        ? new H2Error('UND_ERR_BODY_TIMEOUT', `HTTP/2 stream idle for ${idle} ms`)
-        : new H2Error('UND_ERR_HEADERS_TIMEOUT', `HTTP/2 response headers not received within ${idle} ms`),
+        ? new PoolError('UND_ERR_BODY_TIMEOUT', `HTTP/2 stream idle for ${idle} ms`)
+        : new PoolError('UND_ERR_HEADERS_TIMEOUT', `HTTP/2 response headers not received within ${idle} ms`),
     );
   }
 
@@ -193,7 +179,7 @@ class H2Request {
   onEnd(): void {
     if (this.done) return;
     if (!this.responded) {
-      this.fail(new H2Error('UND_ERR_SOCKET', 'HTTP/2 stream ended before a response'));
+      this.fail(new PoolError('UND_ERR_SOCKET', 'HTTP/2 stream ended before a response'));
       return;
     }
     this.done = true;
@@ -205,7 +191,7 @@ class H2Request {
     if (this.done) return;
     const code = this.stream.rstCode;
     const name = code === h2constants.NGHTTP2_REFUSED_STREAM ? 'NGHTTP2_REFUSED_STREAM' : `code ${code}`;
-    this.fail(new H2Error('UND_ERR_SOCKET', `HTTP/2 stream closed before the response ended (${name})`));
+    this.fail(new PoolError('UND_ERR_SOCKET', `HTTP/2 stream closed before the response ended (${name})`));
   }
 
   fail(err: Error): void {
@@ -243,7 +229,7 @@ export class H2Pool implements UpstreamDispatcher {
   private readonly authority: string;
   private readonly options: H2PoolOptions;
   private readonly sessions: Session[] = [];
-  private readonly queue: Array<[Dispatcher.DispatchOptions, Handler]> = [];
+  private readonly queue: Array<[Dispatcher.DispatchOptions, PoolHandler]> = [];
   private connecting = 0;
   private closing = false;
   private destroyed = false;
@@ -258,9 +244,9 @@ export class H2Pool implements UpstreamDispatcher {
   }
 
   dispatch(opts: Dispatcher.DispatchOptions, rawHandler: Dispatcher.DispatchHandler): boolean {
-    const handler = rawHandler as Handler;
+    const handler = rawHandler as PoolHandler;
     if (this.closing || this.destroyed) {
-      handler.onError(new H2Error('UND_ERR_DESTROYED', 'HTTP/2 pool is closed'));
+      handler.onError(new PoolError('UND_ERR_DESTROYED', 'HTTP/2 pool is closed'));
       return false;
     }
     const entry = this.available();
@@ -272,7 +258,7 @@ export class H2Pool implements UpstreamDispatcher {
     return true;
   }
 
-  private start(entry: Session, opts: Dispatcher.DispatchOptions, handler: Handler): void {
+  private start(entry: Session, opts: Dispatcher.DispatchOptions, handler: PoolHandler): void {
     if (entry.idleTimer) {
       clearTimeout(entry.idleTimer);
       entry.idleTimer = null;
@@ -342,7 +328,7 @@ export class H2Pool implements UpstreamDispatcher {
     let connectTimer: NodeJS.Timeout | null = setTimeout(() => {
       connectTimer = null;
       session.destroy(
-        new H2Error('UND_ERR_CONNECT_TIMEOUT', `connect timeout after ${timeoutMs} ms (${this.origin})`),
+        new PoolError('UND_ERR_CONNECT_TIMEOUT', `connect timeout after ${timeoutMs} ms (${this.origin})`),
       );
     }, timeoutMs);
     const settle = () => {
@@ -370,7 +356,7 @@ export class H2Pool implements UpstreamDispatcher {
       settle();
       if (wasConnecting)
         this.failQueue(
-          new H2Error('UND_ERR_SOCKET', `HTTP/2 session to ${this.origin} closed while connecting`),
+          new PoolError('UND_ERR_SOCKET', `HTTP/2 session to ${this.origin} closed while connecting`),
         );
       entry.ready = false;
       entry.draining = true;
@@ -447,7 +433,7 @@ export class H2Pool implements UpstreamDispatcher {
   destroy(): Promise<void> {
     this.destroyed = true;
     this.closing = true;
-    this.failQueue(new H2Error('UND_ERR_DESTROYED', 'HTTP/2 pool destroyed'));
+    this.failQueue(new PoolError('UND_ERR_DESTROYED', 'HTTP/2 pool destroyed'));
     for (const s of [...this.sessions]) s.session.destroy();
     return new Promise((resolve) => {
       this.closeWaiters.push(resolve);

@@ -1,0 +1,23 @@
+import type { Dispatcher } from 'undici';
+
+/**
+ * A failure a connection pool reports, with undici's error codes (`UND_ERR_SOCKET`,
+ * `UND_ERR_CONNECT_TIMEOUT`, `UND_ERR_HEADERS_TIMEOUT`, …), so the exchange classifies every
+ * pool's failures (undici's, {@link H1Pool}'s, {@link H2Pool}'s) the same way.
+ */
+export class PoolError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** The legacy undici dispatch-handler callbacks our pools drive (undici 7 speaks them natively). */
+export type PoolHandler = Dispatcher.DispatchHandler & {
+  onConnect(abort: (err?: Error) => void): void;
+  onHeaders(status: number, raw: string[], resume: () => void, statusText: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: Record<string, unknown> | string[] | null): void;
+  onError(err: Error): void;
+};
