@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compileYaml, type defaultSettings } from '@gateway/core';
+import { compileYaml, type Diagnostic, type defaultSettings } from '@gateway/core';
 import { describe, expect, it } from 'vitest';
 import { compileRouteTables, normalizeTarget, pickWeightedCluster } from '../src/index.js';
+import { compileTcpConfig } from '../src/server/tcp-proxy.js';
 
 /** Golden pairs: testdata/in/<feature> -> testdata/out/<feature>.json (UPDATE_GOLDEN=1 rewrites). */
 const dir = (p: string) => fileURLToPath(new URL(`./testdata/${p}`, import.meta.url));
@@ -62,5 +63,43 @@ describe('golden: routing decisions for compiled Ambassador resources', () => {
         };
       }),
     );
+  });
+});
+
+describe('golden: L4 routes (TCPMappings) compiled for the proxy', () => {
+  it('picks the route each recorded connection gets', () => {
+    const { ir, diagnostics } = compileYaml(readFileSync(dir('in/tcp-routes.yaml'), 'utf8'));
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const proxyDiagnostics: Diagnostic[] = [];
+    const tcp = compileTcpConfig(ir, proxyDiagnostics);
+    const connections = JSON.parse(readFileSync(dir('in/tcp-routes-connections.json'), 'utf8')) as Array<{
+      listenerPort: number;
+      sni?: string;
+    }>;
+    const tables = [...tcp.tables.values()];
+    golden('tcp-routes', {
+      tables: tables.map((t) => ({
+        listener: t.listener.name,
+        inspectClientHello: t.inspect,
+        routes: t.routes.map((r) => ({
+          name: r.ir.name,
+          sni: r.ir.sniHost ?? null,
+          backends: r.backends.map((b) => ({
+            cluster: b.cluster,
+            weight: b.weight,
+            maxConnections: b.maxConnections,
+          })),
+          idleTimeoutMs: r.ir.idleTimeoutMs,
+        })),
+        fallback: t.fallback?.ir.name ?? null,
+      })),
+      connections: connections.map((c) => {
+        const table = tables.find((t) => t.listener.port === c.listenerPort);
+        const route =
+          (c.sni !== undefined ? table?.bySni.match(c.sni.toLowerCase()) : undefined) ?? table?.fallback;
+        return { ...c, route: route?.ir.name ?? null };
+      }),
+      diagnostics: proxyDiagnostics.map((d) => `${d.severity} ${d.code}: ${d.message}`),
+    });
   });
 });
