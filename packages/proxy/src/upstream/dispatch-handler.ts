@@ -21,3 +21,13 @@ export type PoolHandler = Dispatcher.DispatchHandler & {
   onComplete(trailers: Record<string, unknown> | string[] | null): void;
   onError(err: Error): void;
 };
+
+/**
+ * What the exchange needs from a per-endpoint connection pool (undici's `Pool`, {@link H1Pool}
+ * and {@link H2Pool} all fit it).
+ */
+export interface UpstreamDispatcher {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}

@@ -2,14 +2,13 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { PoolError, type PoolHandler } from './dispatch-handler.js';
+import { PoolError, type PoolHandler, type UpstreamDispatcher } from './dispatch-handler.js';
 import {
   isToken,
   ResponseParseError,
   ResponseParser,
   type ResponseParserSink,
 } from './h1-response-parser.js';
-import type { UpstreamDispatcher } from './h2-pool.js';
 import type { PoolConfig } from './pool.js';
 
 /** Options of an {@link H1Pool}: a {@link PoolConfig} without the protocol mode. */
@@ -43,8 +42,6 @@ class H1Request {
   readonly handler: PoolHandler;
   conn: H1Connection | null = null;
   done = false;
-  /** The handler was told `onConnect` (the request went to a connection). */
-  connected = false;
   /** Response bytes arrived (a failure after this is never retried on a fresh connection). */
   responded = false;
   /** The request body was completely written. */
@@ -186,7 +183,6 @@ class H1Connection implements ResponseParserSink {
     this.current = req;
     req.conn = this;
     this.keepAlive = true;
-    req.connected = true;
     req.handler.onConnect(req.abort);
     if (req.done) {
       // Aborted from inside onConnect: nothing was written, the connection stays usable.

@@ -10,15 +10,8 @@ import { connect as netConnect } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { PoolError, type PoolHandler } from './dispatch-handler.js';
+import { PoolError, type PoolHandler, type UpstreamDispatcher } from './dispatch-handler.js';
 import type { UpstreamTlsOptions } from './tls.js';
-
-/** What the exchange needs from a per-endpoint connection pool (undici `Pool` fits it too). */
-export interface UpstreamDispatcher {
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
-  close(): Promise<void>;
-  destroy(): Promise<void>;
-}
 
 export interface H2PoolOptions {
   tls?: UpstreamTlsOptions;

@@ -1,10 +1,11 @@
 import type { IRCluster } from '@gateway/core';
 import { Pool } from 'undici';
+import type { UpstreamDispatcher } from './dispatch-handler.js';
 import { H1Pool } from './h1-pool.js';
-import { H2Pool, type UpstreamDispatcher } from './h2-pool.js';
+import { H2Pool } from './h2-pool.js';
 import type { UpstreamTlsOptions } from './tls.js';
 
-export type { UpstreamDispatcher } from './h2-pool.js';
+export type { UpstreamDispatcher } from './dispatch-handler.js';
 
 /** How connections to one endpoint are made; equal keys mean a pool can be reused as is. */
 export interface PoolConfig {
