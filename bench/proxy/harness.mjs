@@ -1,6 +1,6 @@
 // Process plumbing shared by the proxy benchmarks: free ports, proxies in child processes, nginx,
-// and CPU time from /proc.
-import { fork, spawn } from 'node:child_process';
+// CPU time from /proc and CPU pinning.
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,19 +22,13 @@ export function freePort() {
 }
 
 /**
- * Node flags for every proxy under test (gateway, http-proxy, fastify alike): the young-generation
- * floor `gateway serve` runs with (packages/cli/src/relaunch.ts). Override with BENCH_NODE_FLAGS
- * ("" for V8's defaults).
+ * Node flags for every proxy under test (gateway, http-proxy, fastify alike). Empty by default:
+ * V8's defaults, which is what `gateway serve` runs with. Set BENCH_NODE_FLAGS to try others.
  */
-export const PROXY_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--min-semi-space-size=16')
-  .split(' ')
-  .filter(Boolean);
+export const PROXY_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 export function startChild(file, env, execArgv = []) {
-  const flags =
-    file === 'target-child.mjs' && !execArgv.some((a) => a.startsWith('--min-semi-space-size'))
-      ? [...PROXY_NODE_FLAGS, ...execArgv]
-      : execArgv;
+  const flags = file === 'target-child.mjs' ? [...PROXY_NODE_FLAGS, ...execArgv] : execArgv;
   const child = fork(join(here, file), [], {
     env: { ...process.env, GW_ROOT: root, ...env },
     execArgv: flags,
@@ -125,4 +119,33 @@ export function treeCpuMs(pid) {
     // process gone
   }
   return total;
+}
+
+/** Every process id in the tree rooted at `pid` (children from /proc). */
+export function processTree(pid) {
+  const out = [pid];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (children) for (const c of children.split(' ')) out.push(...processTree(Number(c)));
+    }
+  } catch {
+    // process gone
+  }
+  return out;
+}
+
+/**
+ * Pins a process tree (every thread) to a CPU list such as "0" or "1-3", with util-linux
+ * `taskset`. Returns false when pinning is not possible here.
+ */
+export function pinProcessTree(pid, cpuList) {
+  try {
+    for (const p of processTree(pid)) {
+      execFileSync('taskset', ['-a', '-c', '-p', cpuList, String(p)], { stdio: 'ignore' });
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -78,5 +78,6 @@ export {
 export { type NormalizeResult, normalizeTarget } from './security/normalize.js';
 export { type ClientHelloResult, parseClientHello } from './server/client-hello.js';
 export type { BindAddress } from './server/listener.js';
+export { DEFAULT_TCP_IDLE_TIMEOUT_MS, tcpIdleTimeoutMs } from './server/tcp-proxy.js';
 export * from './upstream/index.js';
 export { type RunWorkersOptions, runWorkers, type WorkersHandle } from './workers.js';

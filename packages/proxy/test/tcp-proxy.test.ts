@@ -19,6 +19,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../src/index.js';
 import { parseClientHello } from '../src/server/client-hello.js';
+import { DEFAULT_TCP_IDLE_TIMEOUT_MS, tcpIdleTimeoutMs } from '../src/server/tcp-proxy.js';
 import { selfSigned, type TestCert } from './support/certs.js';
 import { staticCluster } from './support/gateway-helpers.js';
 
@@ -432,6 +433,12 @@ describe('TCP routes: TLS by SNI', () => {
 });
 
 describe('TCP routes: timeouts, failures and reload', () => {
+  it('applies Envoy\'s 1 h TCP idle timeout when the route sets none', () => {
+    expect(tcpIdleTimeoutMs({ idleTimeoutMs: 0 })).toBe(DEFAULT_TCP_IDLE_TIMEOUT_MS);
+    expect(DEFAULT_TCP_IDLE_TIMEOUT_MS).toBe(3_600_000);
+    expect(tcpIdleTimeoutMs({ idleTimeoutMs: 150 })).toBe(150);
+  });
+
   it('closes idle connections after idleTimeoutMs', async () => {
     const a = await startTagged('A');
     const ir = tcpIR(

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Http2ServerRequest, type Http2ServerResponse, constants as http2Constants } from 'node:http2';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
@@ -42,6 +41,7 @@ import type {
   UpstreamSink,
 } from '../upstream/types.js';
 import { handleExtendedConnect } from './h2-websocket.js';
+import { newRequestId } from './request-id.js';
 
 /**
  * The request path: one {@link Exchange} per downstream request, for HTTP/1.1 and HTTP/2 (Node's
@@ -404,7 +404,7 @@ class Exchange implements UpstreamSink {
     headers['x-forwarded-proto'] = routed.forwarded.proto;
     let requestId = headers['x-request-id'];
     if (requestId === undefined) {
-      requestId = randomUUID();
+      requestId = newRequestId();
       headers['x-request-id'] = requestId;
     }
     this.requestId = typeof requestId === 'string' ? requestId : requestId[0];

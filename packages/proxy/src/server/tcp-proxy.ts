@@ -11,7 +11,7 @@
  *   included) pass through untouched;
  * - a weighted cluster is chosen by raw weight, an endpoint by the cluster manager (load
  *   balancing, health, outlier ejection, circuit breakers) and bytes are piped both ways with
- *   backpressure and half-close; `idleTimeoutMs` closes quiet connections (0 = none).
+ *   backpressure and half-close; `idleTimeoutMs` closes quiet connections (0 = Envoy's 1 h default).
  *
  * Each connection reads the routing table once, when it arrives: a reload swaps the table for
  * new connections while open ones keep their upstream.
@@ -36,6 +36,24 @@ import { type BindAddress, listenOn } from './listener.js';
 import { ReplaySocket } from './replay-socket.js';
 
 /** How long a client may take to send its ClientHello (inspection) or finish the TLS handshake. */
+
+/** Envoy's TCP proxy `idle_timeout` when none is configured: one hour. */
+export const DEFAULT_TCP_IDLE_TIMEOUT_MS = 3_600_000;
+
+/**
+ * The idle timeout a TCP route runs with. The IR's 0 means "not set", which the Envoy emitter
+ * leaves out so Envoy applies its 1 h default; the proxy applies the same default, so a quiet
+ * connection is closed after the same time on either data plane.
+ *
+ * @example
+ * ```ts
+ * tcpIdleTimeoutMs({ idleTimeoutMs: 0 }); // 3_600_000
+ * tcpIdleTimeoutMs({ idleTimeoutMs: 30_000 }); // 30_000
+ * ```
+ */
+export function tcpIdleTimeoutMs(route: { idleTimeoutMs: number }): number {
+  return route.idleTimeoutMs > 0 ? route.idleTimeoutMs : DEFAULT_TCP_IDLE_TIMEOUT_MS;
+}
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** After a gentle close (FIN sent), how long to wait for the peer's FIN before resetting. */
 const LINGER_MS = 1_000;
@@ -727,11 +745,11 @@ class TcpConnection {
     const down = this.downstream;
     const up = this.upstream as net.Socket;
     const series = this.series as TcpRouteSeries;
-    const idleMs = (this.route as CompiledTcpRoute).ir.idleTimeoutMs;
-    if (idleMs > 0) {
-      this.idle = setTimeout(() => this.closeBoth('idle-timeout'), idleMs);
-      this.idle.unref();
-    }
+    this.idle = setTimeout(
+      () => this.closeBoth('idle-timeout'),
+      tcpIdleTimeoutMs((this.route as CompiledTcpRoute).ir),
+    );
+    this.idle.unref();
     pump(down, up, (n) => {
       this.bytesIn += n;
       series.received.inc(n);

@@ -283,7 +283,7 @@ export class ResponseParser {
             this.sink.onResponseComplete(t.length > 0 ? t : null);
             return;
           }
-          this.parseField(line, this.trailerRaw);
+          this.parseField(line, 0, line.length, this.trailerRaw);
           break;
         }
       }
@@ -317,26 +317,47 @@ export class ResponseParser {
     this.head = false;
   }
 
-  private parseField(line: string, raw: string[]): void {
-    const c0 = line.charCodeAt(0);
+  /**
+   * Parses the field line `text[start, end)` into `raw` (lower-case name, value without OWS) in one
+   * pass, without slicing the line first.
+   */
+  private parseField(text: string, start: number, end: number, raw: string[]): void {
+    const c0 = text.charCodeAt(start);
     if (c0 === 32 || c0 === 9)
       throw new ResponseParseError('HPE_INVALID_HEADER_TOKEN', 'obsolete line folding in a response header');
-    const colon = line.indexOf(':');
-    if (colon <= 0)
+    let i = start;
+    let upper = false;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 58) break; // ':'
+      if (c === 10 || c === 13)
+        throw new ResponseParseError('HPE_LF_EXPECTED', 'bare CR or LF in a response head');
+      if (c > 127 || TOKEN[c] === 0)
+        throw new ResponseParseError(
+          'HPE_INVALID_HEADER_TOKEN',
+          `invalid response header name ${JSON.stringify(text.slice(start, Math.min(end, start + 64)))}`,
+        );
+      if (c >= 65 && c <= 90) upper = true;
+    }
+    if (i === start || i === end)
       throw new ResponseParseError('HPE_INVALID_HEADER_TOKEN', 'response header line without a name');
-    const name = line.slice(0, colon);
-    if (!isToken(name))
-      throw new ResponseParseError(
-        'HPE_INVALID_HEADER_TOKEN',
-        `invalid response header name ${JSON.stringify(name)}`,
-      );
-    const value = trimOws(line.slice(colon + 1));
-    if (!isFieldValue(value))
-      throw new ResponseParseError(
-        'HPE_INVALID_HEADER_TOKEN',
-        `invalid character in response header ${name}`,
-      );
-    raw.push(name.toLowerCase(), value);
+    const name = upper ? text.slice(start, i).toLowerCase() : text.slice(start, i);
+    let a = i + 1;
+    while (a < end && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
+    let b = a;
+    for (let j = a; j < end; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 32 || c === 9) continue;
+      if (c === 10 || c === 13)
+        throw new ResponseParseError('HPE_LF_EXPECTED', 'bare CR or LF in a response head');
+      if (c < 32 || c === 127)
+        throw new ResponseParseError(
+          'HPE_INVALID_HEADER_TOKEN',
+          `invalid character in response header ${name}`,
+        );
+      b = j + 1;
+    }
+    raw.push(name, text.slice(a, b));
   }
 
   private parseHead(text: string): void {
@@ -377,12 +398,9 @@ export class ResponseParser {
     while (pos < text.length) {
       let end = text.indexOf('\r\n', pos);
       if (end < 0) end = text.length;
-      const line = text.slice(pos, end);
-      pos = end + 2;
-      if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0)
-        throw new ResponseParseError('HPE_LF_EXPECTED', 'bare CR or LF in a response head');
       const before = raw.length;
-      this.parseField(line, raw);
+      this.parseField(text, pos, end, raw);
+      pos = end + 2;
       const name = raw[before]!;
       const value = raw[before + 1]!;
       // Framing-relevant headers (names are lower-case now).
