@@ -433,7 +433,7 @@ describe('TCP routes: TLS by SNI', () => {
 });
 
 describe('TCP routes: timeouts, failures and reload', () => {
-  it('applies Envoy\'s 1 h TCP idle timeout when the route sets none', () => {
+  it("applies Envoy's 1 h TCP idle timeout when the route sets none", () => {
     expect(tcpIdleTimeoutMs({ idleTimeoutMs: 0 })).toBe(DEFAULT_TCP_IDLE_TIMEOUT_MS);
     expect(DEFAULT_TCP_IDLE_TIMEOUT_MS).toBe(3_600_000);
     expect(tcpIdleTimeoutMs({ idleTimeoutMs: 150 })).toBe(150);
