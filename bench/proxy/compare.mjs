@@ -4,6 +4,10 @@
 // CPU µs per request of the proxy process (user + system from /proc). Merges its result into
 // bench/results/proxy.json under `interleaved` (run.mjs first, then this).
 //   node bench/proxy/compare.mjs [variants] [rounds] [seconds]
+// Env: BENCH_ROUTES (table size, default 10; requests hit the last route), ROUTE_KIND (prefix |
+// regex, see target-child.mjs), BENCH_RESULT_KEY (key in proxy.json, default `interleaved`).
+//   ROUTE_KIND=regex BENCH_ROUTES=300 BENCH_RESULT_KEY=workersCpuBound \
+//     node bench/proxy/compare.mjs gateway,gateway-workers 4 5
 import { fork } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +24,8 @@ const variants = (process.argv[2] ?? 'gateway,gateway-request,gateway-dispatch,h
 );
 const rounds = Number(process.argv[3] ?? 5);
 const seconds = Number(process.argv[4] ?? 5);
+const routes = Number(process.env.BENCH_ROUTES ?? 10);
+const resultKey = process.env.BENCH_RESULT_KEY ?? 'interleaved';
 
 function start(file, env) {
   const child = fork(join(here, file), [], {
@@ -52,10 +58,10 @@ try {
       const t = await start('target-child.mjs', {
         VARIANT: v,
         ORIGIN_PORT: String(origin.port),
-        ROUTES: '10',
+        ROUTES: String(routes),
         ...workers,
       });
-      const url = `http://127.0.0.1:${t.port}/svc/9/x`;
+      const url = `http://127.0.0.1:${t.port}/svc/${routes - 1}/x`;
       await autocannon({ url, connections: 50, duration: 2 });
       const before = treeCpuMs(t.child.pid);
       const r = await autocannon({ url, connections: 50, duration: seconds });
@@ -90,6 +96,8 @@ const interleaved = {
   date: new Date().toISOString(),
   rounds,
   durationS: seconds,
+  routes,
+  routeKind: process.env.ROUTE_KIND ?? 'prefix',
   loadAvgStart: loadStart,
   loadAvgEnd: loadavg().map((l) => Math.round(l * 100) / 100),
   summary,
@@ -106,7 +114,7 @@ const interleaved = {
 };
 const file = join(root, 'bench', 'results', 'proxy.json');
 const results = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-results.interleaved = interleaved;
+results[resultKey] = interleaved;
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 for (const v of variants)
   console.log(`${v.padEnd(18)} ${summary[v].rps} req/s  ${summary[v].cpuUsPerRequest} µs CPU/request`);

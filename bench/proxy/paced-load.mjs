@@ -24,10 +24,11 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  * Paced load against several targets at once, interleaved request by request.
  *
  * @param {string[]} urls  `http://host:port/path` per target
- * @param {{ rate: number, seconds: number, connections?: number }} opts  `rate` is per target
+ * @param {{ rate: number, seconds: number, connections?: number, raw?: boolean }} opts  `rate` is
+ *   per target; `raw` adds every request's latency (in send order) as `latencies`
  * @returns {Promise<PacedResult[]>} one result per url, in order
  */
-export async function pacedInterleaved(urls, { rate, seconds, connections = 50 }) {
+export async function pacedInterleaved(urls, { rate, seconds, connections = 50, raw = false }) {
   const k = urls.length;
   const perTarget = Math.round(rate * seconds);
   const total = perTarget * k;
@@ -152,6 +153,7 @@ export async function pacedInterleaved(urls, { rate, seconds, connections = 50 }
       p90: at(0.9),
       p99: at(0.99),
       max: at(1),
+      ...(raw ? { latencies: list } : {}),
     };
   });
 }

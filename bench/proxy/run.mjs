@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { freePort, NGINX, root, startChild, startNginx, stopChild, treeCpuMs } from './harness.mjs';
-import { pacedLoad } from './paced-load.mjs';
+import { pacedInterleaved } from './paced-load.mjs';
 
 const benchRequire = createRequire(join(root, 'bench', 'package.json'));
 const autocannon = benchRequire('autocannon');
@@ -144,8 +144,8 @@ try {
     dispatchPathVsFastify: Math.round((t['gateway-dispatch'].rps / t.fastify.rps) * 100) / 100,
   };
 
-  // 2. Fixed rate: added latency at 1,000 req/s (direct and gateway alternate, ROUNDS times).
-  // An open-loop paced generator (paced-load.mjs), not autocannon's burst-per-second overallRate.
+  // 2. Fixed rate: added latency at 1,000 req/s, paired (requests to the origin and through the
+  // gateway interleaved one by one; bench/proxy/latency.mjs has the full method and references).
   {
     const fixed = { rate: 1000, seconds: DURATION, connections: CONNECTIONS };
     const target = await startChild('target-child.mjs', {
@@ -155,16 +155,14 @@ try {
     });
     const gwUrl = `http://127.0.0.1:${target.port}/svc/9/x`;
     // Warm both paths (JIT, pools) before measuring.
-    await pacedLoad(originUrl, { ...fixed, seconds: 2 });
-    await pacedLoad(gwUrl, { ...fixed, seconds: 2 });
+    await pacedInterleaved([originUrl, gwUrl], { ...fixed, seconds: 10 });
     const direct = [];
     const gw = [];
     for (let round = 0; round < ROUNDS; round++) {
-      direct.push({
-        loadAvg1m: Math.round(loadavg()[0] * 100) / 100,
-        ...(await pacedLoad(originUrl, fixed)),
-      });
-      gw.push({ loadAvg1m: Math.round(loadavg()[0] * 100) / 100, ...(await pacedLoad(gwUrl, fixed)) });
+      const loadAvg1m = Math.round(loadavg()[0] * 100) / 100;
+      const [d, g] = await pacedInterleaved([originUrl, gwUrl], fixed);
+      direct.push({ loadAvg1m, ...d });
+      gw.push({ loadAvg1m, ...g });
     }
     await stopChild(target);
     const med = (runs, key) =>
@@ -172,7 +170,8 @@ try {
     const round3 = (x) => Math.round(x * 1000) / 1000;
     results.fixedRate = {
       rate: 1000,
-      generator: 'paced open loop (bench/proxy/paced-load.mjs), latency from due time, µs resolution',
+      generator:
+        'paced open loop on raw sockets (bench/proxy/paced-load.mjs), direct and gateway interleaved, latency from due time',
       direct: { p50: med(direct, 'p50'), p99: med(direct, 'p99'), runs: direct },
       gateway: { p50: med(gw, 'p50'), p99: med(gw, 'p99'), runs: gw },
       addedP50Ms: round3(med(gw, 'p50') - med(direct, 'p50')),

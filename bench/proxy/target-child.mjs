@@ -12,6 +12,9 @@ const variant = process.env.VARIANT;
 const originPort = Number(process.env.ORIGIN_PORT);
 const port = Number(process.env.PORT ?? 0);
 const routeCount = Number(process.env.ROUTES ?? 10);
+// prefix (default): radix-indexed, lookup cost flat in the table size. regex: RE2 routes the index
+// cannot narrow, matched one by one: a CPU-bound gateway for the --workers scaling run.
+const routeKind = process.env.ROUTE_KIND ?? 'prefix';
 const benchRequire = createRequire(join(root, 'bench', 'package.json'));
 
 function ready(extra = {}) {
@@ -52,7 +55,10 @@ function gatewayIR(core) {
       group: `g${i}`,
       sources: [{ kind: 'Mapping', namespace: 'default', name: `svc-${i}` }],
       match: {
-        path: { kind: 'prefix', value: `/svc/${i}/` },
+        path:
+          routeKind === 'regex'
+            ? { kind: 'regex', value: `/svc/${i}/[a-z0-9/]*` }
+            : { kind: 'prefix', value: `/svc/${i}/` },
         caseSensitive: true,
         headers: [],
         queryParams: [],
