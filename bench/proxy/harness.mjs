@@ -107,16 +107,14 @@ const TICK_MS = 1000 / 100; // USER_HZ on Linux
 /** CPU time (user + system, ms) of a process and all its descendants, from /proc. */
 export function treeCpuMs(pid) {
   let total = 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (children) for (const c of children.split(' ')) total += treeCpuMs(Number(c));
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    } catch {
+      // process gone
     }
-  } catch {
-    // process gone
   }
   return total;
 }

@@ -157,15 +157,3 @@ export async function pacedInterleaved(urls, { rate, seconds, connections = 50, 
     };
   });
 }
-
-/**
- * Paced load against one target.
- *
- * @param {string} url
- * @param {{ rate: number, seconds: number, connections?: number }} opts
- * @returns {Promise<PacedResult & { rate: number }>}
- */
-export async function pacedLoad(url, opts) {
-  const [result] = await pacedInterleaved([url], opts);
-  return { rate: opts.rate, ...result };
-}
