@@ -238,9 +238,15 @@ the YAML fast path parses each document in place in the stream, with no per-line
 copies; the compiler hashes each group id once, builds routes and clusters once in their final
 key order, shares frozen empty lists and default sub-objects (272,680 → 107,869 objects in the
 10,000-Mapping IR) and decides Host attachment once per hostname. What is left is spread
-thinly (no function above ~5 % of a warm profile); a cold run is about twice a warm one because
-V8 is still optimising the compiler during it, and garbage collection is 15–25 % of compile time.
-The 50,000 run shows the cost stays linear.
+thinly (no function above ~5 % of a warm profile); garbage collection is 15–25 % of compile time.
+A cold run is about twice a warm one because on 2 cores V8's optimising compiler cannot keep up
+with it: its background jobs during the first 10,000-Mapping run add up to 380–630 ms (\`--trace-opt\`),
+longer than the run itself, so most of the run executes unoptimised code. With \`--no-opt\` the
+cold compile phase takes the same 240–280 ms, Node 22.23 measures the same as Node 20, and the
+CPU column (main thread plus helper threads) is ~1.6× the wall time. Splitting the per-resource
+loops into small functions (optimised sooner) and removing the compiler's first-canary
+deoptimisations did not move the cold time measurably (30 interleaved A/B runs: median 485 →
+471 ms, inside the run-to-run spread). The 50,000 run shows the cost stays linear.
 `;
   const next = md.replace(/## Compile \(core\)\n[\s\S]*?(?=\n## )/, `${section}`);
   writeFileSync(file, next);

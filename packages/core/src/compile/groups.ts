@@ -163,7 +163,12 @@ export function canaryCumulative(members: MappingInfo[], ctx: CompileContext): n
     running = i === weightless.length - 1 ? 100 : Math.min(100, running + each);
     cumulative.set(m, running);
   });
-  return [...weighted, ...weightless].map((m) => cumulative.get(m)!);
+  // Pushed into a literal (packed small integers), the same elements kind as ONE_HUNDRED: the
+  // caller's optimised code then sees one array shape and does not deoptimise on the first canary.
+  const out: number[] = [];
+  for (let i = 0; i < weighted.length; i++) out.push(cumulative.get(weighted[i]!)!);
+  for (let i = 0; i < weightless.length; i++) out.push(cumulative.get(weightless[i]!)!);
+  return out;
 }
 
 /**
@@ -557,15 +562,16 @@ export function compileGroup(
           ...normal.filter((m) => m.spec.weight !== undefined),
           ...normal.filter((m) => m.spec.weight === undefined),
         ];
-  const routes: MemberRoute[] = new Array(ordered.length);
-  const shares: number[] = new Array(ordered.length);
+  // Literals filled by push (packed elements), like the one-element lists buildRoute also gets.
+  const routes: MemberRoute[] = [];
+  const shares: number[] = [];
   let prev = 0;
   for (let i = 0; i < ordered.length; i++) {
     const mr = memberRoute(ordered[i]!, ctx);
     if (!mr) return undefined;
     const c = cumulative[i]!;
-    routes[i] = mr;
-    shares[i] = c - prev;
+    routes.push(mr);
+    shares.push(c - prev);
     prev = c;
   }
   let mirrors: IRMirror[] = EMPTY_LIST;

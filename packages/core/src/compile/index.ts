@@ -26,7 +26,14 @@ import {
   pickOne,
 } from './filters.js';
 import { type CompiledGroup, compileGroup } from './groups.js';
-import { buildListeners, HostMatchCache, hostAttaches, hostInfos, selectingHosts } from './hosts.js';
+import {
+  buildListeners,
+  type HostInfo,
+  HostMatchCache,
+  hostAttaches,
+  hostInfos,
+  selectingHosts,
+} from './hosts.js';
 import { compareWeights, type MappingInfo, mappingInfo, routeWeight, sha1Hex } from './mapping-info.js';
 import { settingsFromModule } from './settings.js';
 import { compileTcp } from './tcp.js';
@@ -129,29 +136,7 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
   const ctx = new CompileContext(gatewayNamespace, moduleConfig, settingsFromModule(moduleConfig));
   ctx.diagnostics.push(...validation.diagnostics);
 
-  const active = input.filter((r) => {
-    if (validation.invalid.has(r)) return false;
-    if (r.kind === 'Module' && r !== validation.module) return false;
-    const ids = ambassadorIds(r);
-    if (!ids.includes(ambassadorId) && !ids.includes('_automatic_')) {
-      ctx.report(
-        r,
-        'spec.ambassador_id',
-        `ambassador_id ${JSON.stringify(ids)} does not include "${ambassadorId}"; skipped`,
-        'notice',
-        'other-ambassador-id',
-      );
-      return false;
-    }
-    return true;
-  });
-  const byKind = new Map<string, Resource[]>();
-  for (let i = 0; i < active.length; i++) {
-    const r = active[i]!;
-    const list = byKind.get(r.kind);
-    if (list) list.push(r);
-    else byKind.set(r.kind, [r]);
-  }
+  const byKind = activeByKind(input, validation, ambassadorId, ctx);
   const mappingKeys: string[] = [];
   for (const [k, list] of byKind) byKind.set(k, sortByName(list, k === 'Mapping' ? mappingKeys : undefined));
   const of = <K extends Resource['kind']>(kind: K) =>
@@ -198,35 +183,8 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
   // Mappings → groups (a Map: linear in the number of Mappings).
   const hosts = hostInfos(of('Host') as Host[], ctx);
   const selecting = selectingHosts(hosts);
-  // Grouped by the text the group id hashes (equal text, equal id), so sha1 runs once per group.
-  const groups = new Map<string, MappingInfo[]>();
-  const mappings = of('Mapping') as Mapping[];
-  for (let i = 0; i < mappings.length; i++) {
-    const info = mappingInfo(mappings[i]!, moduleConfig, selecting, mappingKeys[i]!);
-    const list = groups.get(info.groupKey);
-    if (list) list.push(info);
-    else groups.set(info.groupKey, [info]);
-  }
-  // Indexed loops in the per-Mapping passes: they run before the JIT has optimised anything on a
-  // cold start, where iterator-based loops cost several times more.
-  const groupLists: MappingInfo[][] = [];
-  for (const [key, members] of groups) {
-    const id = sha1Hex(key);
-    for (let i = 0; i < members.length; i++) {
-      members[i]!.groupId = id;
-      // The key text is not needed past grouping: let it die young instead of being copied by
-      // every collection until the end of the compile.
-      members[i]!.groupKey = '';
-    }
-    groupLists.push(members);
-  }
-  groups.clear();
-  const labelDefaults = moduleLabelDefaults(moduleConfig);
-  const compiled: CompiledGroup[] = [];
-  for (let i = 0; i < groupLists.length; i++) {
-    const g = compileGroup(groupLists[i]!, ctx, labelDefaults);
-    if (g) compiled.push(g);
-  }
+  const groupLists = groupMappings(of('Mapping') as Mapping[], mappingKeys, moduleConfig, selecting);
+  const compiled = compileGroups(groupLists, ctx, moduleLabelDefaults(moduleConfig));
   // Route order: descending route weight (Emissary), ties by group id, so input order never matters.
   sortRoutes(compiled);
 
@@ -239,26 +197,7 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
     );
 
   const hostCache = new HostMatchCache();
-  if (hosts.length > 0) {
-    const tables = hosts.map((h) => hostCache.overlapTable(h.hostname));
-    for (let i = 0; i < compiled.length; i++) {
-      const g = compiled[i]!;
-      let attached = false;
-      for (let j = 0; j < hosts.length && !attached; j++)
-        attached = hostAttaches(hosts[j]!, g, hostCache, tables[j]);
-      if (!attached) {
-        ctx.report(
-          g.primary.m,
-          'spec.hostname',
-          g.primary.host === undefined
-            ? 'this Mapping has no hostname and no Host selects it by labels, so it is served nowhere (set hostname: "*" to serve it on every Host)'
-            : `no Host serves hostname "${g.primary.host}" (hostnames and mappingSelectors must both match), so this Mapping is served nowhere`,
-          'warning',
-          'unattached-mapping',
-        );
-      }
-    }
-  }
+  if (hosts.length > 0) reportUnattached(compiled, hosts, hostCache, ctx);
 
   const listeners = buildListeners(of('Listener') as Listener[], hosts, compiled, ctx, hostCache);
   const tcpRoutes = compileTcp(of('TCPMapping') as TCPMapping[], ctx, listeners);
@@ -267,17 +206,8 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
   // Only clusters something references make it into the IR (e.g. a rejected group's clusters do
   // not). Virtual hosts hold the routes of served groups (or copies with the same actions).
   let used = new Set<string>();
-  for (let i = 0; i < compiled.length; i++) {
-    const g = compiled[i]!;
-    if (!g.served) continue;
-    // Inlined addRouteClusters: this loop runs once per group, often before the JIT kicks in.
-    for (let k = 0; k < g.routes.length; k++) {
-      const a = g.routes[k]!.action;
-      if (a.kind !== 'forward') continue;
-      for (let j = 0; j < a.clusters.length; j++) used.add(a.clusters[j]!.cluster);
-      for (let j = 0; j < a.mirrors.length; j++) used.add(a.mirrors[j]!.cluster);
-    }
-  }
+  for (let i = 0; i < compiled.length; i++)
+    if (compiled[i]!.served) addRouteClusters(used, compiled[i]!.routes);
   addOtherClusters(used, tcpRoutes, filters);
 
   const rename = shortenClusterNames(used);
@@ -286,9 +216,7 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
   if (rename.size === 0) {
     // Names are unique: sorting the names sorts the clusters. The default sort (UTF-16 code
     // units, no comparator calls) orders strings exactly as `<` does.
-    const names = [...used].sort();
-    clusters = new Array(names.length);
-    for (let i = 0; i < names.length; i++) clusters[i] = ctx.clusters.get(names[i]!)!.cluster;
+    clusters = clustersByName([...used].sort(), ctx);
   } else {
     const byName = new Map<string, IRCluster>();
     for (const n of used) {
@@ -352,6 +280,118 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
   return { ir, diagnostics: sortDiagnostics(ctx.diagnostics) };
 }
 
+// The per-resource passes below are small functions of their own rather than loops inside
+// compileUnsafe: on a cold start V8 optimises a small function's loop (on-stack replacement) far
+// sooner than the same loop inside one large function, whose optimisation is both delayed and
+// slow to compile.
+
+/** Active resources (valid, the chosen Module, matching ambassador_id) by kind, in input order. */
+function activeByKind(
+  input: Resource[],
+  validation: ReturnType<typeof validateAll>,
+  ambassadorId: string,
+  ctx: CompileContext,
+): Map<string, Resource[]> {
+  const byKind = new Map<string, Resource[]>();
+  for (let i = 0; i < input.length; i++) {
+    const r = input[i]!;
+    if (validation.invalid.has(r)) continue;
+    if (r.kind === 'Module' && r !== validation.module) continue;
+    const ids = ambassadorIds(r);
+    if (!ids.includes(ambassadorId) && !ids.includes('_automatic_')) {
+      ctx.report(
+        r,
+        'spec.ambassador_id',
+        `ambassador_id ${JSON.stringify(ids)} does not include "${ambassadorId}"; skipped`,
+        'notice',
+        'other-ambassador-id',
+      );
+      continue;
+    }
+    const list = byKind.get(r.kind);
+    if (list) list.push(r);
+    else byKind.set(r.kind, [r]);
+  }
+  return byKind;
+}
+
+/**
+ * Mapping groups in first-seen order, each member carrying its group id. Grouped by the text the
+ * group id hashes (equal text, equal id), so sha1 runs once per group.
+ */
+function groupMappings(
+  mappings: Mapping[],
+  keys: string[],
+  moduleConfig: ModuleConfig,
+  selecting: (m: Mapping) => Host[],
+): MappingInfo[][] {
+  const groups = new Map<string, MappingInfo[]>();
+  for (let i = 0; i < mappings.length; i++) {
+    const info = mappingInfo(mappings[i]!, moduleConfig, selecting, keys[i]!);
+    const list = groups.get(info.groupKey);
+    if (list) list.push(info);
+    else groups.set(info.groupKey, [info]);
+  }
+  const out: MappingInfo[][] = [];
+  for (const [key, members] of groups) {
+    const id = sha1Hex(key);
+    for (let i = 0; i < members.length; i++) {
+      members[i]!.groupId = id;
+      // The key text is not needed past grouping: let it die young instead of being copied by
+      // every collection until the end of the compile.
+      members[i]!.groupKey = '';
+    }
+    out.push(members);
+  }
+  return out;
+}
+
+function compileGroups(
+  groupLists: MappingInfo[][],
+  ctx: CompileContext,
+  labelDefaults: LabelsSpec,
+): CompiledGroup[] {
+  const compiled: CompiledGroup[] = [];
+  for (let i = 0; i < groupLists.length; i++) {
+    const g = compileGroup(groupLists[i]!, ctx, labelDefaults);
+    if (g) compiled.push(g);
+  }
+  return compiled;
+}
+
+/** Warns about every group no Host attaches (served nowhere). */
+function reportUnattached(
+  compiled: CompiledGroup[],
+  hosts: HostInfo[],
+  hostCache: HostMatchCache,
+  ctx: CompileContext,
+): void {
+  const tables = hosts.map((h) => hostCache.overlapTable(h.hostname));
+  for (let i = 0; i < compiled.length; i++) {
+    const g = compiled[i]!;
+    let attached = false;
+    for (let j = 0; j < hosts.length && !attached; j++)
+      attached = hostAttaches(hosts[j]!, g, hostCache, tables[j]);
+    if (!attached) {
+      ctx.report(
+        g.primary.m,
+        'spec.hostname',
+        g.primary.host === undefined
+          ? 'this Mapping has no hostname and no Host selects it by labels, so it is served nowhere (set hostname: "*" to serve it on every Host)'
+          : `no Host serves hostname "${g.primary.host}" (hostnames and mappingSelectors must both match), so this Mapping is served nowhere`,
+        'warning',
+        'unattached-mapping',
+      );
+    }
+  }
+}
+
+function clustersByName(sortedNames: string[], ctx: CompileContext): IRCluster[] {
+  const clusters: IRCluster[] = new Array(sortedNames.length);
+  for (let i = 0; i < sortedNames.length; i++) clusters[i] = ctx.clusters.get(sortedNames[i]!)!.cluster;
+  return clusters;
+}
+
 /**
  * Sorts groups by descending route weight (Emissary), ties by group id. Uses the precomputed
  * order keys when every group has them (they compare exactly as the weight lists do).
@@ -359,11 +399,11 @@ function compileUnsafe(input: Resource[], opts: CompileOptions): CompileResult {
 function sortRoutes(compiled: CompiledGroup[]): void {
   const byId = (a: CompiledGroup, b: CompiledGroup) =>
     a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0;
-  if (compiled.every((g) => g.primary.orderWeight !== undefined)) {
+  if (compiled.every((g) => g.primary.orderWeight >= 0)) {
     compiled.sort((a, b) => {
       const x = a.primary;
       const y = b.primary;
-      if (x.orderWeight !== y.orderWeight) return y.orderWeight! - x.orderWeight!;
+      if (x.orderWeight !== y.orderWeight) return y.orderWeight - x.orderWeight;
       return y.orderTail < x.orderTail ? -1 : y.orderTail > x.orderTail ? 1 : byId(a, b);
     });
     return;

@@ -33,8 +33,13 @@ export interface MappingInfo {
   groupKey: string;
   /** sha1 hex of `groupKey` (Emissary's group_id), set once per group by the caller. */
   groupId: string;
-  /** {@link routeWeight} packed for sorting (see `setRouteOrder`); undefined when it does not fit. */
-  orderWeight: number | undefined;
+  /**
+   * {@link routeWeight} packed for sorting (see `setRouteOrder`); {@link NO_ORDER_WEIGHT} when it
+   * does not fit. Always a non-small number (never undefined), so the field keeps one
+   * representation and optimised code that reads it is not invalidated when the first packed
+   * weight is stored.
+   */
+  orderWeight: number;
   orderTail: string;
 }
 
@@ -162,7 +167,7 @@ export function mappingInfo(
     precedence,
     groupKey: key,
     groupId: '',
-    orderWeight: undefined,
+    orderWeight: NO_ORDER_WEIGHT,
     orderTail: '',
   };
   setRouteOrder(info);
@@ -196,6 +201,13 @@ export function routeWeight(info: MappingInfo): Array<number | string> {
   return out;
 }
 
+/**
+ * `orderWeight` of a Mapping whose weight does not pack (negative; packed weights never are). Out
+ * of the small-integer range on purpose, like every packed weight, so the field's representation
+ * never changes.
+ */
+export const NO_ORDER_WEIGHT = -(2 ** 53);
+
 /** Bits per length field of the packed order weight; precedence gets the remaining 17. */
 const LENGTH_BITS = 4096;
 const PRECEDENCE_BIAS = 0x10000;
@@ -204,7 +216,7 @@ const PRECEDENCE_BIAS = 0x10000;
  * {@link routeWeight} in a form that sorts fast: `orderWeight` packs the four numbers into one
  * exact integer (below 2^53) and `orderTail` holds the strings, each followed by U+0000, so
  * comparing (weight, tail) with `-` and `<` orders exactly as {@link compareWeights} orders the
- * lists. `orderWeight` stays undefined when a number does not fit its field or a string holds
+ * lists. `orderWeight` stays {@link NO_ORDER_WEIGHT} when a number does not fit its field or a string holds
  * U+0000; such Mappings are ordered with compareWeights.
  */
 function setRouteOrder(info: MappingInfo): void {
