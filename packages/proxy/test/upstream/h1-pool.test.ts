@@ -8,6 +8,8 @@ import {
   type Socket,
 } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { H1Pool, type H1PoolOptions } from '../../src/upstream/h1-pool.js';
 import { selfSigned } from '../support/certs.js';
@@ -174,6 +176,38 @@ describe('H1Pool against a real node:http server', () => {
     expect(seen[0]!.headers).toMatchObject({ host: 'svc.local', 'x-custom': 'v' });
     expect(seen[1]!.headers['x-list']).toBe('1, 2');
     expect(seen[0]!.remotePort).toBe(seen[1]!.remotePort);
+  });
+
+  it('lets go of a finished request\'s handler even while its abort function is still held', async () => {
+    // The caller keeps the abort function it got in onConnect past the end of the exchange; if
+    // that kept the handler (and through it the whole downstream request) reachable, a pool under
+    // load would drag every request into the old generation (see H1Request.detach).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const pool = track(new H1Pool('127.0.0.1', port(server), options()));
+    let abort: ((err?: Error) => void) | undefined;
+    const handlerRef = await new Promise<WeakRef<object>>((resolve, reject) => {
+      const handler = {
+        onConnect(a: (err?: Error) => void) {
+          abort = a;
+        },
+        onHeaders: () => true,
+        onData: () => true,
+        onComplete() {
+          resolve(ref);
+        },
+        onError: reject,
+      };
+      const ref = new WeakRef(handler);
+      pool.dispatch({ method: 'GET', path: '/weak', headers: {}, body: null } as never, handler as never);
+    });
+    await new Promise((r) => setImmediate(r));
+    gc();
+    expect(abort).toBeTypeOf('function');
+    expect(handlerRef.deref()).toBeUndefined();
+    // Aborting a finished request is a no-op, and the connection stays usable.
+    abort!(new Error('late abort'));
+    expect((await send(pool, { path: '/after' })).status).toBe(200);
   });
 
   it('adds the endpoint as Host when the request has none, and Content-Length: 0 for an empty POST', async () => {
