@@ -23,6 +23,20 @@ export type PoolHandler = Dispatcher.DispatchHandler & {
 };
 
 /**
+ * The handler a pool's finished request points at instead of the caller's (never called: a
+ * finished request gets no events). Dropping the caller's handler keeps a finished request, which
+ * may live on in the old generation, from keeping the whole exchange reachable for the
+ * young-generation collector (see `H1Request.detach`).
+ */
+export const DETACHED_POOL_HANDLER: PoolHandler = Object.freeze({
+  onConnect() {},
+  onHeaders: () => true,
+  onData: () => true,
+  onComplete() {},
+  onError() {},
+}) as PoolHandler;
+
+/**
  * What the exchange needs from a per-endpoint connection pool (undici's `Pool`, {@link H1Pool}
  * and {@link H2Pool} all fit it).
  */

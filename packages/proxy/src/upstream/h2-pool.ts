@@ -10,7 +10,12 @@ import { connect as netConnect } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { PoolError, type PoolHandler, type UpstreamDispatcher } from './dispatch-handler.js';
+import {
+  DETACHED_POOL_HANDLER,
+  PoolError,
+  type PoolHandler,
+  type UpstreamDispatcher,
+} from './dispatch-handler.js';
 import type { UpstreamTlsOptions } from './tls.js';
 
 export interface H2PoolOptions {
@@ -73,7 +78,8 @@ function onStreamClose(this: StreamWithRequest): void {
 class H2Request {
   private readonly pool: H2Pool;
   private readonly entry: Session;
-  private readonly handler: PoolHandler;
+  /** The caller's handler, replaced by DETACHED_POOL_HANDLER once the request is over. */
+  private handler: PoolHandler;
   private readonly stream: ClientHttp2Stream;
   private trailers: IncomingHttpHeaders | null = null;
   private responded = false;
@@ -176,7 +182,9 @@ class H2Request {
       return;
     }
     this.done = true;
-    this.handler.onComplete((this.trailers as Record<string, unknown> | null) ?? {});
+    const handler = this.handler;
+    this.handler = DETACHED_POOL_HANDLER;
+    handler.onComplete((this.trailers as Record<string, unknown> | null) ?? {});
   }
 
   onClose(): void {
@@ -193,7 +201,9 @@ class H2Request {
     // destroy() sends RST_STREAM(CANCEL) and releases the stream now; close() would wait for
     // the readable side to be consumed.
     if (!this.stream.destroyed) this.stream.destroy();
-    this.handler.onError(err);
+    const handler = this.handler;
+    this.handler = DETACHED_POOL_HANDLER;
+    handler.onError(err);
   }
 
   abort(err: Error): void {

@@ -178,7 +178,7 @@ describe('H1Pool against a real node:http server', () => {
     expect(seen[0]!.remotePort).toBe(seen[1]!.remotePort);
   });
 
-  it('lets go of a finished request\'s handler even while its abort function is still held', async () => {
+  it("lets go of a finished request's handler even while its abort function is still held", async () => {
     // The caller keeps the abort function it got in onConnect past the end of the exchange; if
     // that kept the handler (and through it the whole downstream request) reachable, a pool under
     // load would drag every request into the old generation (see H1Request.detach).
